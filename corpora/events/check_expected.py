@@ -10,8 +10,9 @@ What a hit is (Sigma semantics for this one rule):
     Microsoft-Windows-PowerShell/Operational or PowerShellCore/Operational,
     channel compared case-insensitively; EventID may be an int, a numeric
     string or an evtx_dump {"#attributes":..., "#text": N} object;
-  * ScriptBlockText|contains any of the 38 strings, case-insensitively, on the
-    decoded JSON string value (not on the raw line).
+  * ScriptBlockText|contains any of the 38 strings, case-insensitively (ASCII
+    case folding; the check fails if Unicode lower() would decide differently),
+    on the decoded JSON string value (not on the raw line).
 
 Where ScriptBlockText lives, per layout (detected per line):
   * evtx_dump (top-level "Event"): Event.EventData.ScriptBlockText,
@@ -104,9 +105,13 @@ def resolve(ev):
     return ("flat", event_id(ev.get("EventID")), ev.get("Channel"), [ev.get("ScriptBlockText")])
 
 
+def ascii_lower(s):
+    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in s)
+
+
 def analyse(strings):
-    """-> rows [(file, line, matched_strings, layout, why)], problems [str]"""
-    lowered = [(s, s.lower()) for s in strings]
+    """-> rows [(file, line, matched_if_gate_passes, layout, why, matched_ignoring_gate)], problems [str]"""
+    lowered = [(s, ascii_lower(s)) for s in strings]
     rows, problems = [], []
     for rel in FILES:
         with open(os.path.join(REPO, rel), "rb") as f:
@@ -135,8 +140,11 @@ def analyse(strings):
             matched = []
             for t in texts:
                 if isinstance(t, str):
-                    tl = t.lower()
+                    tl = ascii_lower(t)
                     matched += [s for s, sl in lowered if sl in tl and s not in matched]
+                    # The samples must not depend on ASCII vs Unicode case folding.
+                    if [s for s, sl in lowered if sl in tl] != [s for s, sl in lowered if sl in t.lower()]:
+                        problems.append(f"{rel}:{no}: ASCII and Unicode lower-casing disagree")
             why = f"EventID={eid} Channel={chan!r}"
             rows.append((rel, no, matched if gate else [], layout, why, matched))
     return rows, problems
