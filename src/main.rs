@@ -1,1 +1,171 @@
-fn main() {}
+//! The `sigscan` command line: flags → settings → library call → exit status.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sigscan::commands::{self, RuleOptions, ScanConfig};
+use sigscan::prefilter::EngineKind;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+#[command(name = "sigscan", version = version(), about = "Runs Sigma rules over NDJSON event logs at memory speed")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+fn version() -> &'static str {
+    if cfg!(feature = "hyperscan") {
+        concat!(env!("CARGO_PKG_VERSION"), " (+hyperscan)")
+    } else {
+        concat!(env!("CARGO_PKG_VERSION"), " (-hyperscan)")
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan NDJSON inputs with Sigma rules; hits go to stdout as JSON Lines.
+    Scan(ScanArgs),
+    /// Work with rule sets without scanning.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Load and compile rules; one line per rule document with its status.
+    Check {
+        /// Rule files or directories (searched recursively for *.yml, *.yaml).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// One JSON object per document.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        rules: RuleFlags,
+    },
+}
+
+#[derive(Args)]
+struct RuleFlags {
+    /// YAML map of `expand` placeholder values (name: value or list).
+    #[arg(long, value_name = "FILE")]
+    placeholders: Option<PathBuf>,
+    /// Match detections only, ignoring each rule's logsource.
+    #[arg(long)]
+    no_logsource: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Engine {
+    Auto,
+    Hyperscan,
+    Rust,
+    None,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// A rule file or directory (repeatable).
+    #[arg(long = "rules", short = 'r', required = true, value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// NDJSON inputs: files, directories, `-` for stdin; .gz/.zst decoded.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<String>,
+    /// Only files whose name matches this glob, under directory inputs.
+    #[arg(long, value_name = "PATTERN")]
+    glob: Option<String>,
+    /// Prefilter engine.
+    #[arg(long, value_enum, default_value = "auto")]
+    engine: Engine,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
+    /// Do not pin workers to cores.
+    #[arg(long)]
+    no_pin: bool,
+    /// Read files instead of memory-mapping them (safe for files that change).
+    #[arg(long)]
+    no_mmap: bool,
+    /// Chunk size in bytes.
+    #[arg(long, default_value_t = sigscan::scan::DEFAULT_CHUNK, hide = true)]
+    chunk_size: usize,
+    /// Leave `event` out of hit records.
+    #[arg(long)]
+    no_event: bool,
+    /// Print a JSON stats object on stderr at the end.
+    #[arg(long)]
+    stats: bool,
+    /// YAML map: Sigma field → JSON path or list of paths (dotted).
+    #[arg(long, value_name = "FILE")]
+    field_map: Option<PathBuf>,
+    /// Any rule error is fatal (exit 2).
+    #[arg(long)]
+    strict: bool,
+    /// Write hits to FILE (atomically: temporary file, then rename).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// No per-line error messages on stderr.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    #[command(flatten)]
+    rule_flags: RuleFlags,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                commands::EXIT_FATAL
+            } else {
+                commands::EXIT_OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code as u8);
+        }
+    };
+    let status = match cli.command {
+        Command::Scan(a) => commands::scan(&ScanConfig {
+            rules: RuleOptions {
+                paths: a.rules,
+                placeholders: a.rule_flags.placeholders,
+                no_logsource: a.rule_flags.no_logsource,
+            },
+            inputs: a.inputs,
+            glob: a.glob,
+            engine: match a.engine {
+                Engine::Auto => EngineKind::Auto,
+                Engine::Hyperscan => EngineKind::Hyperscan,
+                Engine::Rust => EngineKind::Rust,
+                Engine::None => EngineKind::None,
+            },
+            threads: a.threads,
+            pin: !a.no_pin,
+            mmap: !a.no_mmap,
+            chunk_size: a.chunk_size,
+            no_event: a.no_event,
+            stats: a.stats,
+            field_map: a.field_map,
+            strict: a.strict,
+            output: a.output,
+            quiet: a.quiet,
+        }),
+        Command::Rules {
+            command: RulesCommand::Check { paths, json, rules },
+        } => commands::rules_check(
+            &RuleOptions {
+                paths,
+                placeholders: rules.placeholders,
+                no_logsource: rules.no_logsource,
+            },
+            json,
+        ),
+    };
+    ExitCode::from(status as u8)
+}

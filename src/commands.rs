@@ -1,0 +1,364 @@
+//! The subcommands as library functions: validated settings in, an exit
+//! status out. `main.rs` only turns command-line flags into these settings.
+//!
+//! Exit statuses (a contract): 0 the work completed and all input was read;
+//! 1 it completed but some input was unreadable or invalid (or, for `rules
+//! check`, some rule failed); 2 fatal (no usable rule, bad arguments).
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::compile::{CompileOptions, Plan};
+use crate::event::FieldMap;
+use crate::output::{JsonlSink, Stats};
+use crate::prefilter::EngineKind;
+use crate::scan::{self, ReadOptions, ScanOptions, Scanner};
+use crate::sigma::yaml::{self, NodeKind};
+use crate::sigma::{Diagnostic, RuleSet};
+
+/// Exit status: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: completed, with unreadable or invalid input (or failed rules).
+pub const EXIT_PARTIAL: i32 = 1;
+/// Exit status: fatal.
+pub const EXIT_FATAL: i32 = 2;
+
+/// Settings shared by the commands that load rules.
+#[derive(Clone, Debug, Default)]
+pub struct RuleOptions {
+    /// Rule files or directories.
+    pub paths: Vec<PathBuf>,
+    /// `expand` placeholder file (YAML map: name → value or list).
+    pub placeholders: Option<PathBuf>,
+    /// Ignore logsources.
+    pub no_logsource: bool,
+}
+
+/// Settings of `sigscan scan`.
+#[derive(Clone, Debug)]
+pub struct ScanConfig {
+    /// Rules.
+    pub rules: RuleOptions,
+    /// Inputs (`-` = stdin).
+    pub inputs: Vec<String>,
+    /// Only files matching this name glob under directory inputs.
+    pub glob: Option<String>,
+    /// Prefilter engine.
+    pub engine: EngineKind,
+    /// Worker threads (`None`: one per core).
+    pub threads: Option<usize>,
+    /// Pin workers to cores.
+    pub pin: bool,
+    /// Memory-map plain files.
+    pub mmap: bool,
+    /// Chunk size in bytes.
+    pub chunk_size: usize,
+    /// Leave `event` out of hit records.
+    pub no_event: bool,
+    /// Print the stats object on stderr.
+    pub stats: bool,
+    /// Field map file (YAML: Sigma field → path or list of paths).
+    pub field_map: Option<PathBuf>,
+    /// Any rule error is fatal.
+    pub strict: bool,
+    /// Write hits here (atomically) instead of stdout.
+    pub output: Option<PathBuf>,
+    /// No per-line error messages.
+    pub quiet: bool,
+}
+
+fn eprint_diag(kind: &str, d: &Diagnostic) {
+    eprintln!("sigscan: {d} ({kind})");
+}
+
+/// Reads a YAML map of name → string or list of strings.
+pub fn read_string_map(path: &Path) -> Result<HashMap<String, Vec<String>>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let docs = yaml::parse_documents(&text)
+        .map_err(|e| format!("{}:{}: {}", path.display(), e.line, e.message))?;
+    let mut out = HashMap::new();
+    for doc in &docs {
+        let Some(entries) = doc.as_map() else {
+            return Err(format!("{}:{}: expected a mapping", path.display(), doc.line));
+        };
+        for (k, v) in entries {
+            let values = match &v.kind {
+                NodeKind::Scalar { text, .. } => vec![text.clone()],
+                NodeKind::Seq(items) => items
+                    .iter()
+                    .map(|n| {
+                        n.as_str().map(str::to_string).ok_or_else(|| {
+                            format!("{}:{}: `{k}`: values must be strings", path.display(), n.line)
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+                NodeKind::Map(_) => {
+                    return Err(format!("{}:{}: `{k}`: expected a string or a list", path.display(), v.line));
+                }
+            };
+            out.insert(k.clone(), values);
+        }
+    }
+    Ok(out)
+}
+
+/// Loads and compiles rules. Errors in individual rules are diagnostics in
+/// the returned set and plan; an unreadable placeholder file is fatal.
+pub fn load_plan(opts: &RuleOptions) -> Result<(RuleSet, Plan), String> {
+    let placeholders = match &opts.placeholders {
+        Some(p) => read_string_map(p)?,
+        None => HashMap::new(),
+    };
+    let set = RuleSet::load(&opts.paths);
+    let copts = CompileOptions { placeholders, no_logsource: opts.no_logsource };
+    let plan = Plan::from_rules(&set, &copts);
+    Ok((set, plan))
+}
+
+/// Runs `sigscan scan`. Returns the exit status.
+pub fn scan(cfg: &ScanConfig) -> i32 {
+    let started = Instant::now();
+    let (set, plan) = match load_plan(&cfg.rules) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("sigscan: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    for d in set.errors.iter().chain(&plan.errors) {
+        eprint_diag("rule skipped", d);
+    }
+    for d in &plan.warnings {
+        eprint_diag("warning", d);
+    }
+    let rules_skipped = (set.errors.len() + plan.errors.len()) as u64;
+    if cfg.strict && rules_skipped > 0 {
+        eprintln!("sigscan: {rules_skipped} rule errors and --strict: stopping");
+        return EXIT_FATAL;
+    }
+    if plan.rules.is_empty() {
+        eprintln!("sigscan: no usable rule");
+        return EXIT_FATAL;
+    }
+    let field_map: FieldMap = match &cfg.field_map {
+        Some(p) => match read_string_map(p) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("sigscan: field map: {e}");
+                return EXIT_FATAL;
+            }
+        },
+        None => FieldMap::new(),
+    };
+    let rules_loaded = plan.rules.len() as u64;
+    let always = plan.always.len() as u64;
+    let literals = plan.literals.len() as u64;
+    let scanner = match Scanner::new(plan, cfg.engine, &field_map) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("sigscan: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    let (inputs, input_errors) = scan::input::expand(&cfg.inputs, cfg.glob.as_deref());
+    for (name, e) in &input_errors {
+        eprintln!("sigscan: {name}: {e}");
+    }
+    let mut opts = ScanOptions::default();
+    if let Some(t) = cfg.threads {
+        opts.threads = t.max(1);
+    }
+    opts.pin = cfg.pin;
+    opts.read = ReadOptions { chunk_size: cfg.chunk_size.max(1), mmap: cfg.mmap };
+
+    let writer = match Output::open(cfg.output.as_deref()) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("sigscan: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    let mut sink = JsonlSink::new(io::BufWriter::with_capacity(1 << 16, writer), !cfg.no_event)
+        .quiet_errors(cfg.quiet);
+    let totals = scanner.scan(&inputs, opts, &mut sink);
+    let read_errors = sink.read_errors;
+    let summaries = std::mem::take(&mut sink.inputs);
+    let written = sink
+        .finish()
+        .and_then(|w| w.into_inner().map_err(io::IntoInnerError::into_error))
+        .and_then(Output::commit);
+    let pipe_closed = match written {
+        Ok(()) => false,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => true,
+        Err(e) => {
+            eprintln!("sigscan: writing output: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+    if cfg.stats {
+        let stats = Stats {
+            files: summaries.len() as u64,
+            bytes: totals.bytes,
+            lines: totals.lines,
+            events: totals.events,
+            invalid_lines: totals.invalid_lines,
+            empty_lines: totals.empty_lines,
+            unreadable_inputs: read_errors + input_errors.len() as u64,
+            rules_loaded,
+            rules_skipped,
+            hits: totals.hits,
+            elapsed_s: elapsed,
+            engine: scanner.engine().name(),
+            threads: opts.threads,
+            candidate_lines: totals.candidate_lines,
+            always_eval_rules: always,
+            literals,
+            gb_per_s: crate::output::gb_per_s(&totals, elapsed),
+            inputs: Stats::inputs_from(&summaries),
+        };
+        let mut err = io::stderr().lock();
+        let _ = serde_json::to_writer(&mut err, &stats);
+        let _ = writeln!(err);
+    }
+    if pipe_closed {
+        return EXIT_OK;
+    }
+    if read_errors > 0 || !input_errors.is_empty() || totals.invalid_lines > 0 {
+        EXIT_PARTIAL
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Where hits go: stdout, or a temporary file renamed into place at the end
+/// (so a reader never sees a half-written file, and a retried run
+/// overwrites cleanly).
+enum Output {
+    Stdout(io::Stdout),
+    File { file: std::fs::File, tmp: PathBuf, dest: PathBuf },
+}
+
+impl Output {
+    fn open(path: Option<&Path>) -> Result<Output, String> {
+        let Some(dest) = path else {
+            return Ok(Output::Stdout(io::stdout()));
+        };
+        let name = dest.file_name().ok_or_else(|| format!("{}: not a file name", dest.display()))?;
+        let tmp = dest.with_file_name(format!(
+            ".{}.sigscan-tmp-{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        Ok(Output::File { file, tmp, dest: dest.to_path_buf() })
+    }
+
+    fn commit(self) -> io::Result<()> {
+        match self {
+            Output::Stdout(mut s) => s.flush(),
+            Output::File { file, tmp, dest } => {
+                file.sync_all()?;
+                drop(file);
+                std::fs::rename(&tmp, &dest).inspect_err(|_| {
+                    let _ = std::fs::remove_file(&tmp);
+                })
+            }
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Stdout(s) => s.write(buf),
+            Output::File { file, .. } => file.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Stdout(s) => s.flush(),
+            Output::File { file, .. } => file.flush(),
+        }
+    }
+}
+
+/// One line of `rules check`.
+#[derive(serde::Serialize)]
+pub struct CheckRecord {
+    /// Rule file.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// Rule id (or name/title), when known.
+    pub id: Option<String>,
+    /// Title, when known.
+    pub title: Option<String>,
+    /// `ok` or `error`.
+    pub status: &'static str,
+    /// Why, for errors.
+    pub reason: Option<String>,
+}
+
+/// Runs `sigscan rules check`. Returns the exit status.
+pub fn rules_check(opts: &RuleOptions, json: bool) -> i32 {
+    let (set, plan) = match load_plan(opts) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("sigscan: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    let mut records: Vec<CheckRecord> = Vec::new();
+    let failed: std::collections::HashSet<(PathBuf, usize)> =
+        plan.errors.iter().map(|d| (d.file.clone(), d.line)).collect();
+    let _ = failed;
+    let errors: Vec<&Diagnostic> = set.errors.iter().chain(&plan.errors).collect();
+    for r in &plan.rules {
+        records.push(CheckRecord {
+            file: r.meta.file.display().to_string(),
+            line: 0,
+            id: Some(r.meta.id.clone()),
+            title: Some(r.meta.title.clone()),
+            status: "ok",
+            reason: None,
+        });
+    }
+    for d in &errors {
+        records.push(CheckRecord {
+            file: d.file.display().to_string(),
+            line: d.line,
+            id: d.rule_id.clone(),
+            title: d.title.clone(),
+            status: "error",
+            reason: Some(d.message.clone()),
+        });
+    }
+    records.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for r in &records {
+        let res = if json {
+            serde_json::to_writer(&mut out, r).map_err(io::Error::other).and_then(|_| writeln!(out))
+        } else if r.status == "ok" {
+            writeln!(out, "ok     {}  {}  {}", r.file, r.id.as_deref().unwrap_or("-"), r.title.as_deref().unwrap_or(""))
+        } else {
+            writeln!(
+                out,
+                "error  {}:{}  {}  {}",
+                r.file,
+                r.line,
+                r.id.as_deref().unwrap_or("-"),
+                r.reason.as_deref().unwrap_or("")
+            )
+        };
+        if res.is_err() {
+            return EXIT_OK; // closed pipe
+        }
+    }
+    let _ = out.flush();
+    let total = records.len();
+    eprintln!("sigscan: {} documents: {} ok, {} errors", total, total - errors.len(), errors.len());
+    if errors.is_empty() { EXIT_OK } else { EXIT_PARTIAL }
+}

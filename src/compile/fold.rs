@@ -1,0 +1,58 @@
+//! Case folding for case-insensitive matching.
+//!
+//! Sigma matching is case-insensitive by default and must fold full Unicode,
+//! not ASCII alone (ASCII-only folding is a known evasion, SIGMA.md §1). The
+//! fold used everywhere is `lower(upper(lower(s)))`: it maps `ß`/`ẞ` to `ss`,
+//! `ſ` to `s`, the Kelvin sign to `k`, and agrees with Unicode full case
+//! folding on every cased letter pair; where it differs (dotless `ı` → `i`) it
+//! folds more, so it can only add matches. Pure-ASCII text, the common case,
+//! takes a byte-wise fast path.
+
+use std::borrow::Cow;
+
+/// Folds `s` for caseless comparison. Borrows when nothing changes.
+pub fn fold(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(s)
+        }
+    } else {
+        Cow::Owned(s.to_lowercase().to_uppercase().to_lowercase())
+    }
+}
+
+/// The non-ASCII characters whose fold contains an ASCII letter. A raw line
+/// holding one of them may match a rule literal it does not contain
+/// byte-for-byte, so the prefilter treats such lines as "evaluate everything"
+/// (checked against a full sweep of Unicode by `folds_to_ascii_is_complete`).
+pub const FOLDS_TO_ASCII: &[char] = &[
+    '\u{00DF}', '\u{0130}', '\u{0131}', '\u{0149}', '\u{017F}', '\u{01F0}', '\u{1E96}', '\u{1E97}',
+    '\u{1E98}', '\u{1E99}', '\u{1E9A}', '\u{1E9E}', '\u{212A}', '\u{FB00}', '\u{FB01}', '\u{FB02}',
+    '\u{FB03}', '\u{FB04}', '\u{FB05}', '\u{FB06}',
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_unicode_and_ascii() {
+        assert_eq!(fold("PowerShell"), "powershell");
+        assert!(matches!(fold("lower"), Cow::Borrowed(_)));
+        assert_eq!(fold("STRASSE"), fold("straße"));
+        assert_eq!(fold("ÄÖÜ"), "äöü");
+        assert_eq!(fold("\u{212A}ernel"), "kernel");
+        assert_eq!(fold("ΣΊΣΥΦΟΣ"), fold("σίσυφος"));
+    }
+
+    #[test]
+    fn folds_to_ascii_is_complete() {
+        let found: Vec<char> = (0x80u32..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|c| fold(c.encode_utf8(&mut [0; 4])).bytes().any(|b| b.is_ascii_alphanumeric()))
+            .collect();
+        assert_eq!(found, FOLDS_TO_ASCII);
+    }
+}

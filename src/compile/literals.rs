@@ -1,0 +1,162 @@
+//! Required-literal analysis: for each rule, a set of byte strings such that
+//! every line the rule can match contains at least one of them, as raw bytes,
+//! ASCII-caseless.
+//!
+//! The analysis declines (returns `None`) whenever it cannot prove that.
+//! Soundness rests on three choices, explained in `src/prefilter/README.md`:
+//!
+//! 1. **Safe pieces only.** A literal is a run of printable ASCII without
+//!    `\ " / & < > '`. JSON writers escape none of those characters except
+//!    through `\uXXXX`, and such text survives being nested in a JSON string
+//!    (a JSON-in-JSON field) or XML. So a field value that matches the rule
+//!    contains the piece, and so does the raw line.
+//! 2. **`\u` lines and fold-to-ASCII characters are fallbacks.** A line with a
+//!    `\uXXXX` escape, or a raw character such as the Kelvin sign whose case
+//!    fold is ASCII, may match without holding the piece byte for byte. The
+//!    prefilter searches for them too and such lines are evaluated against
+//!    every rule.
+//! 3. **Formula rules:** `a and b` needs either side's set (the better one is
+//!    kept), `a or b` the union, `not a` nothing (decline).
+
+use super::fold::FOLDS_TO_ASCII;
+use crate::sigma::value::{SigmaString, Token};
+
+/// A set of literals, one of which every match must contain.
+pub type LitSet = Vec<Vec<u8>>;
+
+/// Whether `b` may appear inside a literal piece.
+#[inline]
+pub fn is_safe_byte(b: u8) -> bool {
+    (0x20..0x7f).contains(&b) && !matches!(b, b'\\' | b'"' | b'/' | b'&' | b'<' | b'>' | b'\'')
+}
+
+/// The longest safe run in the literal parts of `s`, if any.
+pub fn best_piece(s: &SigmaString) -> Option<Vec<u8>> {
+    let mut best: Option<&[u8]> = None;
+    for t in &s.tokens {
+        if let Token::Lit(l) = t {
+            for run in l.as_bytes().split(|&b| !is_safe_byte(b)) {
+                if !run.is_empty() && best.is_none_or(|b| run.len() > b.len()) {
+                    best = Some(run);
+                }
+            }
+        }
+    }
+    best.map(|b| b.to_ascii_lowercase())
+}
+
+/// Literals for a set of alternatives (OR): each needs its own piece.
+pub fn any_of(variants: &[SigmaString]) -> Option<LitSet> {
+    let mut out = Vec::with_capacity(variants.len());
+    for v in variants {
+        out.push(best_piece(v)?);
+    }
+    Some(dedup(out))
+}
+
+fn dedup(mut set: LitSet) -> LitSet {
+    set.sort();
+    set.dedup();
+    // A literal that contains another one is redundant: the shorter one is
+    // found wherever the longer one is.
+    let snapshot = set.clone();
+    set.retain(|l| !snapshot.iter().any(|s| s != l && memchr::memmem::find(l, s).is_some()));
+    set
+}
+
+/// How good a set is as a prefilter: longer shortest literal first, then
+/// fewer literals.
+fn quality(set: &LitSet) -> (usize, std::cmp::Reverse<usize>) {
+    let min = set.iter().map(Vec::len).min().unwrap_or(0);
+    (min.min(12), std::cmp::Reverse(set.len()))
+}
+
+/// For an AND: either side's set is sound; keep the better one.
+pub fn best(a: Option<LitSet>, b: Option<LitSet>) -> Option<LitSet> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if quality(&b) > quality(&a) { b } else { a }),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// For an OR: both sides are needed.
+pub fn union(a: Option<LitSet>, b: Option<LitSet>) -> Option<LitSet> {
+    let (mut a, b) = (a?, b?);
+    a.extend(b);
+    Some(dedup(a))
+}
+
+/// The shortest literal of a set (0 for an empty set).
+pub fn min_len(set: &LitSet) -> usize {
+    set.iter().map(Vec::len).min().unwrap_or(0)
+}
+
+/// The fallback literals: `\u` followed by each hex digit, and the UTF-8 of
+/// every character whose case fold is ASCII.
+pub fn fallback_literals() -> LitSet {
+    let mut out: LitSet = b"0123456789abcdef".iter().map(|&h| vec![b'\\', b'u', h]).collect();
+    for c in FOLDS_TO_ASCII {
+        out.push(c.encode_utf8(&mut [0; 4]).as_bytes().to_vec());
+    }
+    out
+}
+
+/// Whether `line` really holds a `\uXXXX` escape (an odd run of backslashes
+/// before the `u`, four hex digits after), or a fold-to-ASCII character.
+pub fn needs_fallback(line: &[u8]) -> bool {
+    if !line.is_ascii() {
+        let text = String::from_utf8_lossy(line);
+        if text.chars().any(|c| FOLDS_TO_ASCII.contains(&c)) {
+            return true;
+        }
+    }
+    for i in memchr::memmem::find_iter(line, b"\\u") {
+        let run = line[..=i].iter().rev().take_while(|&&b| b == b'\\').count();
+        let hex = line.get(i + 2..i + 6).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+        if run % 2 == 1 && hex {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn piece(s: &str) -> Option<String> {
+        best_piece(&SigmaString::parse(s)).map(|b| String::from_utf8(b).unwrap())
+    }
+
+    #[test]
+    fn pieces_avoid_escapable_bytes() {
+        assert_eq!(piece("*VirtualAlloc*").as_deref(), Some("virtualalloc"));
+        assert_eq!(piece(r"*\Windows\System32\cmd.exe").as_deref(), Some("system32"));
+        assert_eq!(piece("*/c \"whoami\"*").as_deref(), Some("whoami"));
+        assert_eq!(piece("*").as_deref(), None);
+        assert_eq!(piece("*é*").as_deref(), None);
+        assert_eq!(piece("a*bcd?e").as_deref(), Some("bcd"));
+    }
+
+    #[test]
+    fn and_or_rules() {
+        let a = Some(vec![b"short".to_vec()]);
+        let b = Some(vec![b"muchlonger".to_vec()]);
+        assert_eq!(best(a.clone(), b.clone()), b);
+        assert_eq!(best(None, a.clone()), a);
+        assert_eq!(union(a.clone(), None), None);
+        assert_eq!(union(a.clone(), b).unwrap().len(), 2);
+        assert_eq!(dedup(vec![b"abc".to_vec(), b"xabcx".to_vec()]), vec![b"abc".to_vec()]);
+    }
+
+    #[test]
+    fn fallback_detection() {
+        assert!(needs_fallback(br#"{"a":"x\u0041y"}"#));
+        assert!(!needs_fallback(br#"{"a":"C:\\Users\\ucrtbase"}"#));
+        assert!(needs_fallback(br#"{"a":"C:\\\u0041"}"#));
+        assert!(!needs_fallback(br#"{"a":"\\u0041"}"#));
+        assert!(needs_fallback("{\"a\":\"\u{212A}ernel\"}".as_bytes()));
+        assert!(!needs_fallback("{\"a\":\"café\"}".as_bytes()));
+    }
+}

@@ -1,0 +1,563 @@
+//! Rule model → executable [`Plan`]: exact matchers per rule, the logsource
+//! gate, and the prefilter's literal table.
+//!
+//! Pure code, no IO. The plan is immutable and shared by every worker.
+//! Events are seen only through the [`EventSource`] trait (field lookup by
+//! interned [`FieldId`], and a walk over string values for keywords), so this
+//! module does not know JSON layouts; `event` implements the trait.
+//!
+//! Every rule gets a literal set (see [`literals`]): the literals of its
+//! detection when the analysis can prove one, else the literals of its
+//! logsource gate (its channel names), else none, which puts it in the
+//! *always evaluate* set.
+
+pub mod fold;
+pub mod item;
+pub mod literals;
+pub mod matcher;
+pub mod pattern;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serde_json::Value as Json;
+
+use crate::sigma::condition::{self, Cond};
+use crate::sigma::logsource::{self, Gate};
+use crate::sigma::{Detection, Diagnostic, FilterTarget, LogSource, Rule, RuleSet};
+use item::{CompiledItem, ItemTest, RefMode, compile_item};
+use literals::LitSet;
+
+/// Index of a field name in [`Plan::fields`].
+pub type FieldId = u32;
+
+/// `expand` placeholder values: name → values.
+pub type Placeholders = HashMap<String, Vec<String>>;
+
+/// The field the gate reads the channel from (always id 0).
+pub const CHANNEL: FieldId = 0;
+/// The field the gate reads the event id from (always id 1).
+pub const EVENT_ID: FieldId = 1;
+
+/// Read access to one event.
+pub trait EventSource {
+    /// The value of a field (already unwrapped from layout wrappers).
+    fn field(&self, id: FieldId) -> Option<&Json>;
+    /// Calls `f` on every string value of the event (numbers as text) until
+    /// it returns true; returns whether it did.
+    fn any_string(&self, f: &mut dyn FnMut(&str) -> bool) -> bool;
+}
+
+/// Compilation settings.
+#[derive(Clone, Debug, Default)]
+pub struct CompileOptions {
+    /// Values for `expand` placeholders.
+    pub placeholders: Placeholders,
+    /// Ignore logsources: match detections only.
+    pub no_logsource: bool,
+}
+
+/// What a rule reports in a hit.
+#[derive(Clone, Debug)]
+pub struct RuleMeta {
+    /// Id, else name, else title.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Level (empty when unset).
+    pub level: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Source file.
+    pub file: PathBuf,
+    /// Logsource.
+    pub logsource: LogSource,
+}
+
+#[derive(Clone, Debug)]
+struct GateClause {
+    channel: String,
+    event_ids: Vec<i64>,
+    renames: Vec<(FieldId, FieldId)>,
+}
+
+#[derive(Clone, Debug)]
+enum CCond {
+    Search(usize),
+    And(Vec<CCond>),
+    Or(Vec<CCond>),
+    Not(Box<CCond>),
+}
+
+/// Why a rule is in the always-evaluate set, or which literals guard it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Guard {
+    /// Literals from the detection.
+    Detection(LitSet),
+    /// Literals from the logsource gate (the detection had none good enough).
+    Gate(LitSet),
+    /// No literal: evaluated on every line.
+    Always,
+}
+
+/// One compiled rule.
+#[derive(Clone, Debug)]
+pub struct CompiledRule {
+    /// What hits report.
+    pub meta: RuleMeta,
+    /// The logsource gate: `None` = no gate; `Some(empty)` = never passes.
+    gate: Option<Vec<GateClause>>,
+    /// Why the gate is what it is (for `explain`), when not obvious.
+    pub gate_note: Option<String>,
+    searches: Vec<Vec<Vec<ItemTest>>>,
+    cond: CCond,
+    /// How the prefilter selects this rule.
+    pub guard: Guard,
+}
+
+/// What a prefilter literal stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LiteralTarget {
+    /// These rules (indices into [`Plan::rules`]).
+    Rules(Vec<u32>),
+    /// A line holding it may need every rule (see `literals::needs_fallback`).
+    Fallback,
+}
+
+/// The compiled rule set.
+pub struct Plan {
+    /// Compiled rules, in load order.
+    pub rules: Vec<CompiledRule>,
+    /// Interned field names; ids 0 and 1 are `Channel` and `EventID`.
+    pub fields: Vec<String>,
+    /// Prefilter literals (lowercase, safe bytes only).
+    pub literals: LitSet,
+    /// What each literal stands for.
+    pub literal_targets: Vec<LiteralTarget>,
+    /// Rules evaluated on every line.
+    pub always: Vec<u32>,
+    /// Rules that did not compile.
+    pub errors: Vec<Diagnostic>,
+    /// Non-fatal notes (e.g. a logsource with no event-log source).
+    pub warnings: Vec<Diagnostic>,
+}
+
+struct Interner {
+    names: Vec<String>,
+    ids: HashMap<String, FieldId>,
+}
+
+impl Interner {
+    fn intern(&mut self, name: &str) -> FieldId {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as FieldId;
+        self.names.push(name.to_string());
+        self.ids.insert(name.to_string(), id);
+        id
+    }
+}
+
+/// A literal shorter than this from a detection loses to the gate's
+/// channel literal. PERF: a 1–2 byte literal hits nearly every line; a
+/// channel name at least skips other channels. Not yet measured.
+const MIN_DETECTION_LITERAL: usize = 3;
+
+impl Plan {
+    /// Compiles every rule of `set` (filters applied).
+    pub fn from_rules(set: &RuleSet, opts: &CompileOptions) -> Plan {
+        let mut interner = Interner { names: Vec::new(), ids: HashMap::new() };
+        interner.intern("Channel");
+        interner.intern("EventID");
+        let mut rules = Vec::new();
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        for rule in &set.rules {
+            match compile_rule(rule, set, opts, &mut interner) {
+                Ok((r, warn)) => {
+                    if let Some(w) = warn {
+                        warnings.push(diag_for(rule, rule.line, w));
+                    }
+                    rules.push(r);
+                }
+                Err((line, msg)) => errors.push(diag_for(rule, line, msg)),
+            }
+        }
+        let mut plan = Plan {
+            rules,
+            fields: interner.names,
+            literals: Vec::new(),
+            literal_targets: Vec::new(),
+            always: Vec::new(),
+            errors,
+            warnings,
+        };
+        plan.build_literal_table();
+        plan
+    }
+
+    fn build_literal_table(&mut self) {
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        for (i, r) in self.rules.iter().enumerate() {
+            let set = match &r.guard {
+                Guard::Detection(s) | Guard::Gate(s) => s,
+                Guard::Always => {
+                    self.always.push(i as u32);
+                    continue;
+                }
+            };
+            for lit in set {
+                let slot = *index.entry(lit.clone()).or_insert_with(|| {
+                    self.literals.push(lit.clone());
+                    self.literal_targets.push(LiteralTarget::Rules(Vec::new()));
+                    self.literals.len() - 1
+                });
+                if let LiteralTarget::Rules(v) = &mut self.literal_targets[slot]
+                    && v.last() != Some(&(i as u32))
+                {
+                    v.push(i as u32);
+                }
+            }
+        }
+        if !self.literals.is_empty() {
+            for lit in literals::fallback_literals() {
+                self.literals.push(lit);
+                self.literal_targets.push(LiteralTarget::Fallback);
+            }
+        }
+    }
+
+    /// The interned id of a field name, if any rule uses it.
+    pub fn field_id(&self, name: &str) -> Option<FieldId> {
+        self.fields.iter().position(|f| f == name).map(|i| i as FieldId)
+    }
+}
+
+fn diag_for(rule: &Rule, line: usize, message: String) -> Diagnostic {
+    Diagnostic {
+        file: rule.file.clone(),
+        line,
+        rule_id: Some(rule.report_id().to_string()),
+        title: Some(rule.title.clone()),
+        message,
+    }
+}
+
+type CompileErr = (usize, String);
+
+fn compile_rule(
+    rule: &Rule,
+    set: &RuleSet,
+    opts: &CompileOptions,
+    interner: &mut Interner,
+) -> Result<(CompiledRule, Option<String>), CompileErr> {
+    let mut searches = Vec::new();
+    let mut search_lits = Vec::new();
+    let mut intern = |name: &str| interner.intern(name);
+    let cond = compile_detection(
+        &rule.detection,
+        &mut searches,
+        &mut search_lits,
+        &mut intern,
+        &opts.placeholders,
+    )?;
+    // Filters: `(rule) and (filter)` for every filter that names this rule
+    // (or `any`) and whose logsource fits.
+    let mut conds = vec![cond];
+    for f in &set.filters {
+        let named = match &f.target {
+            FilterTarget::Any => true,
+            FilterTarget::Rules(names) => names.iter().any(|n| {
+                rule.id.as_deref() == Some(n.as_str()) || rule.name.as_deref() == Some(n.as_str())
+            }),
+        };
+        if named && logsource_fits(&f.logsource, &rule.logsource) {
+            let c = compile_detection(
+                &f.detection,
+                &mut searches,
+                &mut search_lits,
+                &mut intern,
+                &opts.placeholders,
+            )
+            .map_err(|(l, m)| {
+                (l, format!("filter {} ({}): {m}", f.title, f.file.display()))
+            })?;
+            conds.push(c);
+        }
+    }
+    let cond = if conds.len() == 1 { conds.pop().expect("BUG: one") } else { CCond::And(conds) };
+    let detection_lits = cond_literals(&cond, &search_lits);
+
+    let (gate, gate_note) = if opts.no_logsource {
+        (None, None)
+    } else {
+        let ls = &rule.logsource;
+        match logsource::windows_gate(ls.product.as_deref(), ls.category.as_deref(), ls.service.as_deref()) {
+            Gate::None => (None, None),
+            Gate::Unknown(why) => (Some(Vec::new()), Some(why)),
+            Gate::AnyOf(clauses) => {
+                let clauses = clauses
+                    .iter()
+                    .map(|c| GateClause {
+                        channel: fold::fold(c.channel).into_owned(),
+                        event_ids: c.event_ids.iter().map(|&e| e as i64).collect(),
+                        renames: c
+                            .renames
+                            .iter()
+                            .map(|(from, to)| (interner.intern(from), interner.intern(to)))
+                            .collect(),
+                    })
+                    .collect();
+                (Some(clauses), None)
+            }
+        }
+    };
+    let gate_lits = gate.as_ref().and_then(|clauses| {
+        if clauses.is_empty() {
+            return None;
+        }
+        let variants: Vec<_> = clauses
+            .iter()
+            .map(|c| crate::sigma::value::SigmaString::literal(&c.channel))
+            .collect();
+        literals::any_of(&variants)
+    });
+    let guard = match (detection_lits, gate_lits) {
+        (Some(d), Some(g)) if literals::min_len(&d) < MIN_DETECTION_LITERAL => Guard::Gate(g),
+        (Some(d), _) => Guard::Detection(d),
+        (None, Some(g)) => Guard::Gate(g),
+        (None, None) => Guard::Always,
+    };
+    let warning = gate_note.as_ref().map(|w| format!("logsource never matches event logs: {w}"));
+    let meta = RuleMeta {
+        id: rule.report_id().to_string(),
+        title: rule.title.clone(),
+        level: rule.level.clone().unwrap_or_default(),
+        tags: rule.tags.clone(),
+        file: rule.file.clone(),
+        logsource: rule.logsource.clone(),
+    };
+    Ok((CompiledRule { meta, gate, gate_note, searches, cond, guard }, warning))
+}
+
+fn logsource_fits(filter: &LogSource, rule: &LogSource) -> bool {
+    let fits = |f: &Option<String>, r: &Option<String>| f.is_none() || f == r;
+    fits(&filter.product, &rule.product)
+        && fits(&filter.category, &rule.category)
+        && fits(&filter.service, &rule.service)
+}
+
+/// Compiles a detection's searches (appended to `searches`) and condition.
+fn compile_detection(
+    det: &Detection,
+    searches: &mut Vec<Vec<Vec<ItemTest>>>,
+    search_lits: &mut Vec<Option<LitSet>>,
+    intern: &mut dyn FnMut(&str) -> FieldId,
+    placeholders: &Placeholders,
+) -> Result<CCond, CompileErr> {
+    let base = searches.len();
+    let mut names = Vec::with_capacity(det.searches.len());
+    for s in &det.searches {
+        let mut alts = Vec::with_capacity(s.alternatives.len());
+        let mut alt_lits: Option<LitSet> = Some(Vec::new());
+        for (k, alt) in s.alternatives.iter().enumerate() {
+            let mut tests = Vec::with_capacity(alt.len());
+            let mut and_lits: Option<LitSet> = None;
+            for it in alt {
+                let CompiledItem { test, literal_groups } =
+                    compile_item(it, intern, placeholders).map_err(|e| (it.line, e))?;
+                and_lits = literals::best(and_lits, item_literals(&test, literal_groups));
+                tests.push(test);
+            }
+            alt_lits = if k == 0 { and_lits } else { literals::union(alt_lits, and_lits) };
+            alts.push(tests);
+        }
+        if s.alternatives.is_empty() {
+            alt_lits = None;
+        }
+        names.push(s.name.clone());
+        searches.push(alts);
+        search_lits.push(alt_lits);
+    }
+    let line = det.condition_line;
+    let mut ors = Vec::with_capacity(det.conditions.len());
+    for c in &det.conditions {
+        ors.push(lower_cond(c, &names, base).map_err(|e| (line, e))?);
+    }
+    Ok(if ors.len() == 1 { ors.pop().expect("BUG: one") } else { CCond::Or(ors) })
+}
+
+fn item_literals(test: &ItemTest, groups: Option<Vec<Vec<crate::sigma::value::SigmaString>>>) -> Option<LitSet> {
+    let groups = groups?;
+    let ItemTest::Values { all, negate: false, .. } = test else {
+        return None;
+    };
+    if groups.is_empty() {
+        return None;
+    }
+    if *all {
+        groups.iter().map(|g| literals::any_of(g)).fold(None, literals::best)
+    } else {
+        let mut acc = Some(Vec::new());
+        for g in &groups {
+            acc = literals::union(acc, literals::any_of(g));
+        }
+        acc
+    }
+}
+
+fn lower_cond(c: &Cond, names: &[String], base: usize) -> Result<CCond, String> {
+    Ok(match c {
+        Cond::Ident(name) => {
+            let i = names
+                .iter()
+                .position(|n| n == name)
+                .ok_or_else(|| format!("condition names unknown search identifier `{name}`"))?;
+            CCond::Search(base + i)
+        }
+        Cond::And(a, b) => CCond::And(vec![lower_cond(a, names, base)?, lower_cond(b, names, base)?]),
+        Cond::Or(a, b) => CCond::Or(vec![lower_cond(a, names, base)?, lower_cond(b, names, base)?]),
+        Cond::Not(a) => CCond::Not(Box::new(lower_cond(a, names, base)?)),
+        Cond::Of { all, pattern } => {
+            let hits: Vec<CCond> = names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| condition::pattern_matches(pattern, n))
+                .map(|(i, _)| CCond::Search(base + i))
+                .collect();
+            if hits.is_empty() {
+                return Err(format!("`{pattern}` matches no search identifier"));
+            }
+            if *all { CCond::And(hits) } else { CCond::Or(hits) }
+        }
+    })
+}
+
+fn cond_literals(c: &CCond, search_lits: &[Option<LitSet>]) -> Option<LitSet> {
+    match c {
+        CCond::Search(i) => search_lits[*i].clone(),
+        CCond::And(v) => v.iter().map(|c| cond_literals(c, search_lits)).fold(None, literals::best),
+        CCond::Or(v) => {
+            let mut acc = Some(Vec::new());
+            for c in v {
+                acc = literals::union(acc, cond_literals(c, search_lits));
+            }
+            acc
+        }
+        CCond::Not(_) => None,
+    }
+}
+
+/// An event seen through a gate clause's field renames.
+struct Renamed<'a> {
+    inner: &'a dyn EventSource,
+    renames: &'a [(FieldId, FieldId)],
+}
+
+impl EventSource for Renamed<'_> {
+    fn field(&self, id: FieldId) -> Option<&Json> {
+        let id = self.renames.iter().find(|(from, _)| *from == id).map_or(id, |(_, to)| *to);
+        self.inner.field(id)
+    }
+    fn any_string(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
+        self.inner.any_string(f)
+    }
+}
+
+/// The event's channel and id as the gate sees them.
+pub fn gate_inputs(ev: &dyn EventSource) -> (Option<String>, Option<i64>) {
+    let channel = ev.field(CHANNEL).and_then(Json::as_str).map(|c| fold::fold(c).into_owned());
+    let id = ev.field(EVENT_ID).and_then(|v| match v {
+        Json::Number(n) => n.as_i64(),
+        Json::String(s) => s.trim().parse().ok(),
+        _ => None,
+    });
+    (channel, id)
+}
+
+impl CompiledRule {
+    /// Whether the rule matches the event. `gate_inputs` is the result of
+    /// [`gate_inputs`] for this event (computed once per event).
+    pub fn matches(&self, ev: &dyn EventSource, gate_in: &(Option<String>, Option<i64>)) -> bool {
+        match &self.gate {
+            None => self.eval(&self.cond, ev),
+            Some(clauses) => {
+                let (Some(channel), id) = gate_in else { return false };
+                let Some(clause) = clauses.iter().find(|c| {
+                    &c.channel == channel
+                        && (c.event_ids.is_empty() || id.is_some_and(|i| c.event_ids.contains(&i)))
+                }) else {
+                    return false;
+                };
+                if clause.renames.is_empty() {
+                    self.eval(&self.cond, ev)
+                } else {
+                    self.eval(&self.cond, &Renamed { inner: ev, renames: &clause.renames })
+                }
+            }
+        }
+    }
+
+    fn eval(&self, c: &CCond, ev: &dyn EventSource) -> bool {
+        match c {
+            CCond::Search(i) => self.searches[*i].iter().any(|alt| alt.iter().all(|t| eval_item(t, ev))),
+            CCond::And(v) => v.iter().all(|c| self.eval(c, ev)),
+            CCond::Or(v) => v.iter().any(|c| self.eval(c, ev)),
+            CCond::Not(c) => !self.eval(c, ev),
+        }
+    }
+}
+
+fn json_text(v: &Json) -> Option<std::borrow::Cow<'_, str>> {
+    match v {
+        Json::String(s) => Some(std::borrow::Cow::Borrowed(s)),
+        Json::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
+        Json::Bool(b) => Some(std::borrow::Cow::Borrowed(if *b { "true" } else { "false" })),
+        _ => None,
+    }
+}
+
+fn eval_item(t: &ItemTest, ev: &dyn EventSource) -> bool {
+    match t {
+        ItemTest::Values { field: Some(f), groups, all, negate } => {
+            let v = ev.field(*f);
+            let group_ok = |g: &Vec<matcher::ValueMatcher>| match v {
+                None => g.iter().any(|m| m.matches_missing()),
+                Some(v) => g.iter().any(|m| m.matches(v)),
+            };
+            let r = if *all { groups.iter().all(group_ok) } else { groups.iter().any(group_ok) };
+            r != *negate
+        }
+        ItemTest::Values { field: None, groups, all, negate } => {
+            let group_ok = |g: &Vec<matcher::ValueMatcher>| {
+                ev.any_string(&mut |s| g.iter().any(|m| m.matches_str(s)))
+            };
+            let r = if *all { groups.iter().all(group_ok) } else { groups.iter().any(group_ok) };
+            r != *negate
+        }
+        ItemTest::Exists { field, want } => ev.field(*field).is_some() == *want,
+        ItemTest::FieldRef { field, others, mode, cased, negate } => {
+            let a = ev.field(*field).and_then(json_text);
+            let r = a.is_some_and(|a| {
+                others.iter().any(|o| {
+                    ev.field(*o).and_then(json_text).is_some_and(|b| {
+                        let (a, b) = if *cased {
+                            (a.clone(), b)
+                        } else {
+                            (fold::fold(&a).into_owned().into(), fold::fold(&b).into_owned().into())
+                        };
+                        match mode {
+                            RefMode::Exact => a == b,
+                            RefMode::Contains => a.contains(b.as_ref()),
+                            RefMode::StartsWith => a.starts_with(b.as_ref()),
+                            RefMode::EndsWith => a.ends_with(b.as_ref()),
+                        }
+                    })
+                })
+            });
+            r != *negate
+        }
+    }
+}
+

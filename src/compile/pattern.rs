@@ -1,0 +1,235 @@
+//! Wildcard string matching: a Sigma string compiled to the cheapest test
+//! that decides it (equality, prefix, suffix, substring, or a general glob).
+//!
+//! Patterns are folded once at compile time (unless `cased`); field values
+//! are folded per comparison, borrowing when already folded. A Sigma value
+//! matches the *whole* field value; only wildcards make it partial.
+
+use memchr::memmem;
+
+use super::fold::fold;
+use crate::sigma::value::{SigmaString, Token};
+
+#[derive(Clone, Debug)]
+enum Seg {
+    Lit(String),
+    One,
+}
+
+/// A compiled wildcard pattern.
+#[derive(Clone, Debug)]
+pub struct StrMatcher {
+    kind: Kind,
+    cased: bool,
+}
+
+#[derive(Clone, Debug)]
+enum Kind {
+    Exact(String),
+    Prefix(String),
+    Suffix(String),
+    Contains(memmem::Finder<'static>),
+    Any,
+    /// Star-separated segments; `anchored_start`/`end` say whether the
+    /// pattern begins/ends without a star.
+    Glob { segs: Vec<Vec<Seg>>, anchored_start: bool, anchored_end: bool },
+}
+
+impl StrMatcher {
+    /// Compiles `s`; `cased` keeps the letter case.
+    pub fn new(s: &SigmaString, cased: bool) -> StrMatcher {
+        let s = if cased { s.clone() } else { s.map_literals(|l| fold(l).into_owned()) };
+        let toks = &s.tokens;
+        let lit = |t: &Token| match t {
+            Token::Lit(l) => Some(l.clone()),
+            _ => None,
+        };
+        let kind = match toks.as_slice() {
+            [] => Kind::Exact(String::new()),
+            [Token::Star] => Kind::Any,
+            [Token::Lit(l)] => Kind::Exact(l.clone()),
+            [Token::Lit(l), Token::Star] => Kind::Prefix(l.clone()),
+            [Token::Star, Token::Lit(l)] => Kind::Suffix(l.clone()),
+            [Token::Star, m, Token::Star] if lit(m).is_some() => {
+                let l = lit(m).expect("BUG: checked");
+                Kind::Contains(memmem::Finder::new(l.as_bytes()).into_owned())
+            }
+            _ => {
+                let mut segs = vec![Vec::new()];
+                for t in toks {
+                    match t {
+                        Token::Star => segs.push(Vec::new()),
+                        Token::One => segs.last_mut().expect("BUG: non-empty").push(Seg::One),
+                        Token::Lit(l) => {
+                            segs.last_mut().expect("BUG: non-empty").push(Seg::Lit(l.clone()))
+                        }
+                    }
+                }
+                Kind::Glob {
+                    anchored_start: toks.first() != Some(&Token::Star),
+                    anchored_end: toks.last() != Some(&Token::Star),
+                    segs,
+                }
+            }
+        };
+        StrMatcher { kind, cased }
+    }
+
+    /// Whether the whole of `value` matches.
+    pub fn matches(&self, value: &str) -> bool {
+        if self.cased {
+            self.matches_folded(value)
+        } else {
+            self.matches_folded(&fold(value))
+        }
+    }
+
+    /// Whether `value`, already folded (or cased), matches.
+    pub fn matches_folded(&self, v: &str) -> bool {
+        match &self.kind {
+            Kind::Exact(l) => v == l,
+            Kind::Prefix(l) => v.starts_with(l.as_str()),
+            Kind::Suffix(l) => v.ends_with(l.as_str()),
+            Kind::Contains(f) => f.find(v.as_bytes()).is_some(),
+            Kind::Any => true,
+            Kind::Glob { segs, anchored_start, anchored_end } => {
+                glob(segs, *anchored_start, *anchored_end, v)
+            }
+        }
+    }
+
+    /// Whether comparisons fold case.
+    pub fn is_cased(&self) -> bool {
+        self.cased
+    }
+}
+
+/// Length in bytes of `seg` matched at the start of `s`, if it matches.
+fn seg_at(seg: &[Seg], s: &str) -> Option<usize> {
+    let mut i = 0;
+    for p in seg {
+        match p {
+            Seg::Lit(l) => {
+                if !s[i..].starts_with(l.as_str()) {
+                    return None;
+                }
+                i += l.len();
+            }
+            Seg::One => {
+                let c = s[i..].chars().next()?;
+                i += c.len_utf8();
+            }
+        }
+    }
+    Some(i)
+}
+
+/// Finds the leftmost match of `seg` in `s`: (start, end).
+fn seg_find(seg: &[Seg], s: &str) -> Option<(usize, usize)> {
+    if let [Seg::Lit(l)] = seg {
+        return s.find(l.as_str()).map(|i| (i, i + l.len()));
+    }
+    let mut start = 0;
+    loop {
+        if let Some(n) = seg_at(seg, &s[start..]) {
+            return Some((start, start + n));
+        }
+        let c = s[start..].chars().next()?;
+        start += c.len_utf8();
+    }
+}
+
+/// Glob over star-separated segments of fixed character length: greedy
+/// leftmost placement of the middle segments is exact for such patterns.
+fn glob(segs: &[Vec<Seg>], anchored_start: bool, anchored_end: bool, s: &str) -> bool {
+    let n = segs.len();
+    if n == 1 {
+        return seg_at(&segs[0], s) == Some(s.len());
+    }
+    let mut pos = 0;
+    let mut first = 0;
+    if anchored_start {
+        match seg_at(&segs[0], s) {
+            Some(len) => pos = len,
+            None => return false,
+        }
+        first = 1;
+    }
+    let last = if anchored_end { n - 1 } else { n };
+    for seg in &segs[first..last] {
+        if seg.is_empty() {
+            continue;
+        }
+        match seg_find(seg, &s[pos..]) {
+            Some((_, e)) => pos += e,
+            None => return false,
+        }
+    }
+    if anchored_end {
+        // The last segment must end the string and not overlap what the
+        // earlier segments consumed: try it at each char boundary from `pos`.
+        let tail = &segs[n - 1];
+        let mut start = pos;
+        loop {
+            if seg_at(tail, &s[start..]) == Some(s.len() - start) {
+                return true;
+            }
+            match s[start..].chars().next() {
+                Some(c) => start += c.len_utf8(),
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, v: &str) -> bool {
+        StrMatcher::new(&SigmaString::parse(p), false).matches(v)
+    }
+
+    #[test]
+    fn whole_value_semantics() {
+        assert!(m("cmd.exe", "CMD.EXE"));
+        assert!(!m("cmd.exe", "xcmd.exe"));
+        assert!(m("*\\cmd.exe", "C:\\Windows\\cmd.exe"));
+        assert!(m("C:\\Win*", "c:\\windows"));
+        assert!(m("*virtualalloc*", "x = VirtualAllocEx(...)"));
+        assert!(m("*", ""));
+        assert!(m("", ""));
+        assert!(!m("", "a"));
+    }
+
+    #[test]
+    fn globs() {
+        assert!(m("a*b*c", "aXXbYYc"));
+        assert!(!m("a*b*c", "aXXbYY"));
+        assert!(m("a?c", "abc"));
+        assert!(m("a?c", "aéc"));
+        assert!(!m("a?c", "ac"));
+        assert!(m("*a?c*", "zzabczz"));
+        assert!(m("ab*ab", "ab"
+            .repeat(1)
+            .chars()
+            .chain("ab".chars())
+            .collect::<String>()
+            .as_str()));
+        assert!(!m("ab*ab", "ab"));
+        assert!(m("*.exe*x", ".exex"));
+        assert!(m("?*", "x"));
+        assert!(!m("?*", ""));
+    }
+
+    #[test]
+    fn escapes_and_case() {
+        assert!(m(r"a\*b", "A*B"));
+        assert!(!m(r"a\*b", "aXb"));
+        assert!(m("straße", "STRASSE"));
+        let cased = StrMatcher::new(&SigmaString::parse("Abc*"), true);
+        assert!(cased.matches("Abcd"));
+        assert!(!cased.matches("abcd"));
+    }
+}

@@ -1,0 +1,367 @@
+//! Field access on one event: JSON layouts and field maps.
+//!
+//! The same Sigma field lives at different JSON paths depending on who wrote
+//! the dump (../shared/SIGMA.md §4): evtx_dump (`Event.System.*`,
+//! `Event.EventData.*`, `#text`/`#attributes` wrappers), Winlogbeat/ECS
+//! (`winlog.*`, `winlog.event_data.*`, a few ECS names) and flat records
+//! (every field at the top level, as NXLog, Splunk and the Mordor sets write
+//! them). A [`Resolver`] is built once from the field names the rules use;
+//! per event it detects the layout from the top-level keys and walks the
+//! precomputed candidate paths for that layout, first hit wins.
+//!
+//! This module knows nothing about rules: it maps names to values.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value as Json};
+
+/// The JSON layout of one event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// evtx_dump / evtx-rs: `{"Event":{"System":…,"EventData":…}}`.
+    Evtx,
+    /// Winlogbeat / Elastic Common Schema: `{"winlog":{…},"event":{…}}`.
+    Ecs,
+    /// Everything at the top level.
+    Flat,
+}
+
+impl Layout {
+    /// Detects the layout from the top-level keys.
+    pub fn detect(root: &Json) -> Layout {
+        match root {
+            Json::Object(m) if m.get("Event").is_some_and(Json::is_object) => Layout::Evtx,
+            Json::Object(m) if m.get("winlog").is_some_and(Json::is_object) => Layout::Ecs,
+            _ => Layout::Flat,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Seg {
+    Key(String),
+    /// Any child of an object (for `Event.UserData.<Element>.<Name>`).
+    AnyChild,
+}
+
+type Path = Vec<Seg>;
+
+fn path(dotted: &str) -> Path {
+    dotted.split('.').map(|s| if s == "*" { Seg::AnyChild } else { Seg::Key(s.to_string()) }).collect()
+}
+
+/// Per-field candidate paths for each layout.
+#[derive(Clone, Debug, Default)]
+struct FieldPaths {
+    evtx: Vec<Path>,
+    ecs: Vec<Path>,
+    flat: Vec<Path>,
+}
+
+/// Extra or overriding mappings: Sigma field → JSON paths (dotted).
+pub type FieldMap = HashMap<String, Vec<String>>;
+
+/// Resolves field ids to values. Build once, share between threads.
+#[derive(Clone, Debug)]
+pub struct Resolver {
+    fields: Vec<FieldPaths>,
+}
+
+/// `Event.System` fields that sit under `#attributes` of a child element,
+/// named `<Element>_<Attribute>` as evtx_dump users (and Sigma pipelines)
+/// spell them.
+const SYSTEM_SPECIAL: &[(&str, &str)] = &[
+    ("Provider_Name", "Event.System.Provider.#attributes.Name"),
+    ("Provider_Guid", "Event.System.Provider.#attributes.Guid"),
+    ("ProviderName", "Event.System.Provider.#attributes.Name"),
+    ("EventSourceName", "Event.System.Provider.#attributes.EventSourceName"),
+    ("TimeCreated", "Event.System.TimeCreated.#attributes.SystemTime"),
+    ("SystemTime", "Event.System.TimeCreated.#attributes.SystemTime"),
+    ("ProcessID", "Event.System.Execution.#attributes.ProcessID"),
+    ("ThreadID", "Event.System.Execution.#attributes.ThreadID"),
+    ("UserID", "Event.System.Security.#attributes.UserID"),
+];
+
+/// Fields whose System form wins over an EventData field of the same name
+/// (EventData of some providers has its own `Channel`/`Level`).
+const SYSTEM_FIRST: &[&str] = &["EventID", "Channel", "Computer", "EventRecordID", "Provider_Name"];
+
+/// Winlogbeat/ECS names for Sigma fields (pySigma `ecs_windows`).
+const ECS: &[(&str, &[&str])] = &[
+    ("EventID", &["winlog.event_id", "event.code"]),
+    ("Channel", &["winlog.channel"]),
+    ("Provider_Name", &["winlog.provider_name", "event.provider"]),
+    ("Computer", &["winlog.computer_name", "host.name"]),
+    ("EventRecordID", &["winlog.record_id"]),
+    ("ScriptBlockText", &["powershell.file.script_block_text"]),
+    ("Image", &["process.executable"]),
+    ("CommandLine", &["process.command_line"]),
+    ("ParentImage", &["process.parent.executable"]),
+    ("ParentCommandLine", &["process.parent.command_line"]),
+    ("ProcessId", &["process.pid"]),
+    ("User", &["user.name"]),
+];
+
+/// Flat-layout aliases (Mordor/NXLog, Azure Log Analytics).
+const FLAT_ALIASES: &[(&str, &[&str])] = &[
+    ("Provider_Name", &["SourceName", "ProviderName", "Provider", "EventSourceName"]),
+    ("Computer", &["Hostname", "Computer"]),
+];
+
+impl Resolver {
+    /// Builds the candidate paths for `names` (index = field id), with
+    /// `overrides` taking precedence over the built-in layouts.
+    pub fn new(names: &[String], overrides: &FieldMap) -> Resolver {
+        let fields = names.iter().map(|n| Self::paths_for(n, overrides)).collect();
+        Resolver { fields }
+    }
+
+    fn paths_for(name: &str, overrides: &FieldMap) -> FieldPaths {
+        let mut p = FieldPaths::default();
+        if let Some(custom) = overrides.get(name) {
+            let custom: Vec<Path> = custom.iter().map(|s| path(s)).collect();
+            p.evtx.extend(custom.iter().cloned());
+            p.ecs.extend(custom.iter().cloned());
+            p.flat.extend(custom);
+        }
+        let key = || Seg::Key(name.to_string());
+        // evtx_dump
+        let system = vec![path("Event.System"), vec![key()]].concat();
+        let data = vec![path("Event.EventData"), vec![key()]].concat();
+        let user = vec![path("Event.UserData.*"), vec![key()]].concat();
+        if let Some((_, special)) = SYSTEM_SPECIAL.iter().find(|(n, _)| *n == name) {
+            p.evtx.push(path(special));
+        }
+        if SYSTEM_FIRST.contains(&name) {
+            p.evtx.extend([system, data, user]);
+        } else {
+            p.evtx.extend([data, user, system]);
+        }
+        // Winlogbeat / ECS
+        if let Some((_, ecs)) = ECS.iter().find(|(n, _)| *n == name) {
+            p.ecs.extend(ecs.iter().map(|s| path(s)));
+        }
+        p.ecs.push(vec![path("winlog.event_data"), vec![key()]].concat());
+        p.ecs.push(vec![path("winlog.user_data"), vec![key()]].concat());
+        // Flat
+        p.flat.push(vec![key()]);
+        if let Some((_, alias)) = FLAT_ALIASES.iter().find(|(n, _)| *n == name) {
+            p.flat.extend(alias.iter().map(|s| path(s)));
+        }
+        p.flat.push(vec![Seg::Key("EventData".into()), key()]);
+        // A dotted name is also a literal path in every layout.
+        if name.contains('.') {
+            for l in [&mut p.evtx, &mut p.ecs, &mut p.flat] {
+                l.push(path(name));
+            }
+        }
+        p
+    }
+
+    /// The value of field `id` in `root` (a parsed event of layout `layout`).
+    /// `#text` wrappers are unwrapped.
+    pub fn lookup<'a>(&self, root: &'a Json, layout: Layout, id: u32) -> Option<&'a Json> {
+        let fp = self.fields.get(id as usize)?;
+        let paths = match layout {
+            Layout::Evtx => &fp.evtx,
+            Layout::Ecs => &fp.ecs,
+            Layout::Flat => &fp.flat,
+        };
+        paths.iter().find_map(|p| walk(root, p)).map(unwrap_text)
+    }
+}
+
+fn walk<'a>(v: &'a Json, p: &[Seg]) -> Option<&'a Json> {
+    let Some((first, rest)) = p.split_first() else {
+        return Some(v);
+    };
+    let obj = v.as_object()?;
+    match first {
+        Seg::Key(k) => walk(obj.get(k.as_str())?, rest),
+        Seg::AnyChild => obj.values().find_map(|c| walk(c, rest)),
+    }
+}
+
+fn unwrap_text(v: &Json) -> &Json {
+    match v {
+        Json::Object(m) => m.get("#text").unwrap_or(v),
+        _ => v,
+    }
+}
+
+/// Calls `f` on every string leaf of `v` until it returns true.
+pub fn any_string(v: &Json, f: &mut dyn FnMut(&str) -> bool) -> bool {
+    // Iterative, so hostile nesting cannot overflow the stack.
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Json::String(s) => {
+                if f(s) {
+                    return true;
+                }
+            }
+            Json::Array(a) => stack.extend(a.iter().rev()),
+            Json::Object(m) => stack.extend(m.values().rev()),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Why a line is not an event.
+#[derive(Debug)]
+pub struct ParseError(pub String);
+
+/// Parses one line into an event. Invalid UTF-8 is decoded lossily (U+FFFD)
+/// rather than rejected; the line must be a JSON object.
+pub fn parse_line(line: &[u8]) -> Result<Json, ParseError> {
+    let parsed = match std::str::from_utf8(line) {
+        Ok(s) => serde_json::from_str::<Json>(s),
+        Err(_) => serde_json::from_str::<Json>(&String::from_utf8_lossy(line)),
+    };
+    let mut v = parsed.map_err(|e| ParseError(e.to_string()))?;
+    if !v.is_object() {
+        return Err(ParseError("not a JSON object".into()));
+    }
+    expand_embedded_event_data(&mut v);
+    Ok(v)
+}
+
+/// Azure Log Analytics stores `EventData` as a string holding JSON or XML
+/// (`<Data Name="X">v</Data>`). Replace it with an object so fields resolve.
+fn expand_embedded_event_data(root: &mut Json) {
+    let Some(Json::String(s)) = root.get("EventData") else {
+        return;
+    };
+    let t = s.trim_start();
+    let replacement = if t.starts_with('{') {
+        serde_json::from_str::<Json>(t).ok().filter(Json::is_object)
+    } else if t.starts_with('<') {
+        Some(Json::Object(xml_data_fields(t)))
+    } else {
+        None
+    };
+    if let Some(r) = replacement {
+        root["EventData"] = r;
+    }
+}
+
+fn xml_data_fields(xml: &str) -> Map<String, Json> {
+    let mut out = Map::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find("<Data Name=\"") {
+        rest = &rest[i + 12..];
+        let Some(q) = rest.find('"') else { break };
+        let name = xml_unescape(&rest[..q]);
+        rest = &rest[q + 1..];
+        let Some(gt) = rest.find('>') else { break };
+        if rest[..gt].ends_with('/') {
+            out.insert(name, Json::String(String::new()));
+            rest = &rest[gt + 1..];
+            continue;
+        }
+        rest = &rest[gt + 1..];
+        let Some(end) = rest.find("</Data>") else { break };
+        out.insert(name, Json::String(xml_unescape(&rest[..end])));
+        rest = &rest[end + 7..];
+    }
+    out
+}
+
+fn xml_unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn resolver(names: &[&str]) -> Resolver {
+        Resolver::new(&names.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &FieldMap::new())
+    }
+
+    #[test]
+    fn evtx_layout() {
+        let ev = json!({"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":16384},"#text":7045},
+            "Channel":"System","Provider":{"#attributes":{"Name":"Service Control Manager"}}},
+            "EventData":{"ImagePath":"C:\\x.exe"},"UserData":{"LogFileCleared":{"SubjectUserName":"bob"}}}});
+        let r = resolver(&["EventID", "Channel", "Provider_Name", "ImagePath", "SubjectUserName", "Nope"]);
+        let l = Layout::detect(&ev);
+        assert_eq!(l, Layout::Evtx);
+        assert_eq!(r.lookup(&ev, l, 0), Some(&json!(7045)));
+        assert_eq!(r.lookup(&ev, l, 1), Some(&json!("System")));
+        assert_eq!(r.lookup(&ev, l, 2), Some(&json!("Service Control Manager")));
+        assert_eq!(r.lookup(&ev, l, 3), Some(&json!("C:\\x.exe")));
+        assert_eq!(r.lookup(&ev, l, 4), Some(&json!("bob")));
+        assert_eq!(r.lookup(&ev, l, 5), None);
+    }
+
+    #[test]
+    fn ecs_and_flat_layouts() {
+        let r = resolver(&["EventID", "ScriptBlockText", "Provider_Name", "winlog.channel"]);
+        let ecs = json!({"winlog":{"event_id":4104,"channel":"c","event_data":{"ScriptBlockText":"a"}}});
+        assert_eq!(r.lookup(&ecs, Layout::Ecs, 0), Some(&json!(4104)));
+        assert_eq!(r.lookup(&ecs, Layout::Ecs, 1), Some(&json!("a")));
+        assert_eq!(r.lookup(&ecs, Layout::Ecs, 3), Some(&json!("c")));
+        let ecs2 = json!({"winlog":{"channel":"c"},"event":{"code":"4104"},
+            "powershell":{"file":{"script_block_text":"b"}}});
+        assert_eq!(r.lookup(&ecs2, Layout::Ecs, 0), Some(&json!("4104")));
+        assert_eq!(r.lookup(&ecs2, Layout::Ecs, 1), Some(&json!("b")));
+        let flat = json!({"EventID":4104,"SourceName":"Microsoft-Windows-PowerShell","ScriptBlockText":"c"});
+        assert_eq!(r.lookup(&flat, Layout::Flat, 2), Some(&json!("Microsoft-Windows-PowerShell")));
+        assert_eq!(r.lookup(&flat, Layout::Flat, 1), Some(&json!("c")));
+    }
+
+    #[test]
+    fn field_map_overrides() {
+        let mut m = FieldMap::new();
+        m.insert("Image".into(), vec!["proc.path".into()]);
+        let r = Resolver::new(&["Image".to_string()], &m);
+        let ev = json!({"proc":{"path":"x"},"Image":"y"});
+        assert_eq!(r.lookup(&ev, Layout::Flat, 0), Some(&json!("x")));
+    }
+
+    #[test]
+    fn embedded_event_data() {
+        let line = br#"{"EventID":1,"EventData":"{\"Image\":\"C:\\\\a.exe\"}"}"#;
+        let v = parse_line(line).unwrap();
+        assert_eq!(v["EventData"]["Image"], json!("C:\\a.exe"));
+        let xml = br#"{"EventData":"<EventData><Data Name=\"A\">x &amp; y</Data><Data Name=\"B\"/></EventData>"}"#;
+        let v = parse_line(xml).unwrap();
+        assert_eq!(v["EventData"]["A"], json!("x & y"));
+        assert_eq!(v["EventData"]["B"], json!(""));
+        let r = resolver(&["Image"]);
+        let v = parse_line(line).unwrap();
+        assert_eq!(r.lookup(&v, Layout::Flat, 0), Some(&json!("C:\\a.exe")));
+    }
+
+    #[test]
+    fn bad_lines() {
+        assert!(parse_line(b"[1,2]").is_err());
+        assert!(parse_line(b"{\"a\":").is_err());
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(parse_line(deep.as_bytes()).is_err());
+        let v = parse_line(b"{\"a\":\"\xff\xfe\"}").unwrap();
+        assert_eq!(v["a"], json!("\u{FFFD}\u{FFFD}"));
+    }
+
+    #[test]
+    fn any_string_visits_leaves() {
+        let v = json!({"a":[1,"x",{"b":"y"}],"c":"z"});
+        let mut seen = Vec::new();
+        any_string(&v, &mut |s| {
+            seen.push(s.to_string());
+            false
+        });
+        seen.sort();
+        assert_eq!(seen, vec!["x", "y", "z"]);
+    }
+}

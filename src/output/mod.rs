@@ -1,0 +1,217 @@
+//! Hit sinks: the JSON Lines writer, stderr diagnostics, and stats.
+//!
+//! # Hit record format (one JSON object per line on stdout)
+//!
+//! ```text
+//! {"rule_id":"…","title":"…","level":"…","file":"…","line":N,"offset":B,"event":{…}}
+//! ```
+//!
+//! - `rule_id`: the rule's `id` (else its `name`, else its title).
+//! - `file`: the input as named on the command line (or found under a
+//!   directory argument); `-` for stdin.
+//! - `line`: 1-based line number; `offset`: byte offset of the line's first
+//!   byte in the (decompressed) input.
+//! - `event`: the line's JSON exactly as it stood (re-serialised only when
+//!   the line was not valid UTF-8). Left out with `--no-event`.
+//!
+//! Records are ordered by input (in the order given), then line, then rule id.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::scan::{Counts, Hit, HitSink, Input, InputSummary};
+
+/// How many invalid lines are reported on stderr with their reason, per input.
+pub const INVALID_REPORT_LIMIT: u64 = 5;
+
+/// Writes hits as JSON Lines and reports bad input on stderr.
+pub struct JsonlSink<W: Write> {
+    out: W,
+    with_event: bool,
+    buf: Vec<u8>,
+    /// Invalid lines reported for the current input.
+    reported: u64,
+    /// Per-input summaries, in order.
+    pub inputs: Vec<(String, InputSummary)>,
+    /// Whether any input ended with a read error.
+    pub read_errors: u64,
+    quiet_errors: bool,
+}
+
+impl<W: Write> JsonlSink<W> {
+    /// A sink writing to `out`; `with_event` includes the event.
+    pub fn new(out: W, with_event: bool) -> Self {
+        JsonlSink {
+            out,
+            with_event,
+            buf: Vec::with_capacity(4096),
+            reported: 0,
+            inputs: Vec::new(),
+            read_errors: 0,
+            quiet_errors: false,
+        }
+    }
+
+    /// Silences the per-line invalid reports (counts are still kept).
+    pub fn quiet_errors(mut self, quiet: bool) -> Self {
+        self.quiet_errors = quiet;
+        self
+    }
+
+    /// Flushes and returns the writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+fn write_json_str(buf: &mut Vec<u8>, s: &str) {
+    serde_json::to_writer(&mut *buf, s).expect("BUG: writing to a Vec cannot fail");
+}
+
+impl<W: Write> HitSink for JsonlSink<W> {
+    fn hit(&mut self, input: &Input, hit: &Hit<'_>) -> io::Result<()> {
+        let b = &mut self.buf;
+        b.clear();
+        b.extend_from_slice(b"{\"rule_id\":");
+        write_json_str(b, &hit.rule.meta.id);
+        b.extend_from_slice(b",\"title\":");
+        write_json_str(b, &hit.rule.meta.title);
+        b.extend_from_slice(b",\"level\":");
+        write_json_str(b, &hit.rule.meta.level);
+        b.extend_from_slice(b",\"file\":");
+        write_json_str(b, &input.name);
+        write!(b, ",\"line\":{},\"offset\":{}", hit.line, hit.offset)?;
+        if self.with_event {
+            b.extend_from_slice(b",\"event\":");
+            let text = hit.text.trim_ascii();
+            if std::str::from_utf8(text).is_ok() {
+                b.extend_from_slice(text);
+            } else {
+                match crate::event::parse_line(text) {
+                    Ok(v) => serde_json::to_writer(&mut *b, &v).expect("BUG: Vec write"),
+                    Err(_) => b.extend_from_slice(b"null"),
+                }
+            }
+        }
+        b.extend_from_slice(b"}\n");
+        self.out.write_all(b)
+    }
+
+    fn invalid_line(&mut self, input: &Input, line: u64, reason: &str) {
+        self.reported += 1;
+        if !self.quiet_errors && self.reported <= INVALID_REPORT_LIMIT {
+            eprintln!("sigscan: {}:{line}: invalid line: {reason}", input.name);
+        }
+    }
+
+    fn input_done(&mut self, input: &Input, summary: &InputSummary) {
+        if let Some(e) = &summary.error {
+            self.read_errors += 1;
+            eprintln!(
+                "sigscan: {}: {e} (scanned {} lines before it)",
+                input.name, summary.counts.lines
+            );
+        }
+        if !self.quiet_errors && summary.counts.invalid_lines > INVALID_REPORT_LIMIT {
+            eprintln!(
+                "sigscan: {}: {} invalid lines in all ({} shown)",
+                input.name, summary.counts.invalid_lines, INVALID_REPORT_LIMIT
+            );
+        }
+        self.reported = 0;
+        self.inputs.push((input.name.clone(), summary.clone()));
+    }
+}
+
+/// Per-input entry of the stats object.
+#[derive(Serialize)]
+pub struct InputStats<'a> {
+    /// Input name.
+    pub file: &'a str,
+    /// Decoded bytes.
+    pub bytes: u64,
+    /// Bytes read from disk.
+    pub raw_bytes: u64,
+    /// Compression, if any.
+    pub compression: Option<&'a str>,
+    /// Lines.
+    pub lines: u64,
+    /// Events.
+    pub events: u64,
+    /// Invalid lines.
+    pub invalid_lines: u64,
+    /// Empty lines.
+    pub empty_lines: u64,
+    /// Hits.
+    pub hits: u64,
+    /// Read error, if any.
+    pub error: Option<&'a str>,
+}
+
+/// The `--stats` object.
+#[derive(Serialize)]
+pub struct Stats<'a> {
+    /// Inputs scanned.
+    pub files: u64,
+    /// Decoded bytes.
+    pub bytes: u64,
+    /// Lines.
+    pub lines: u64,
+    /// Events.
+    pub events: u64,
+    /// Invalid lines.
+    pub invalid_lines: u64,
+    /// Empty lines.
+    pub empty_lines: u64,
+    /// Inputs that could not be read completely.
+    pub unreadable_inputs: u64,
+    /// Rules compiled.
+    pub rules_loaded: u64,
+    /// Rule documents that failed to load or compile.
+    pub rules_skipped: u64,
+    /// Hits.
+    pub hits: u64,
+    /// Wall time.
+    pub elapsed_s: f64,
+    /// Prefilter engine.
+    pub engine: &'a str,
+    /// Worker threads.
+    pub threads: usize,
+    /// Lines parsed and evaluated.
+    pub candidate_lines: u64,
+    /// Rules with no literal (evaluated on every line).
+    pub always_eval_rules: u64,
+    /// Prefilter literals.
+    pub literals: u64,
+    /// Decoded gigabytes (10^9) per second.
+    pub gb_per_s: f64,
+    /// Per input.
+    pub inputs: Vec<InputStats<'a>>,
+}
+
+impl<'a> Stats<'a> {
+    /// Per-input stats from the sink's summaries.
+    pub fn inputs_from(list: &'a [(String, InputSummary)]) -> Vec<InputStats<'a>> {
+        list.iter()
+            .map(|(name, s)| InputStats {
+                file: name,
+                bytes: s.counts.bytes,
+                raw_bytes: s.raw_bytes,
+                compression: s.compression,
+                lines: s.counts.lines,
+                events: s.counts.events,
+                invalid_lines: s.counts.invalid_lines,
+                empty_lines: s.counts.empty_lines,
+                hits: s.counts.hits,
+                error: s.error.as_deref(),
+            })
+            .collect()
+    }
+}
+
+/// Totals helper for callers that only have [`Counts`].
+pub fn gb_per_s(c: &Counts, secs: f64) -> f64 {
+    if secs > 0.0 { c.bytes as f64 / 1e9 / secs } else { 0.0 }
+}

@@ -1,0 +1,426 @@
+//! Inputs: files (memory-mapped), directories, stdin, gzip and zstd streams,
+//! cut into newline-aligned chunks that are the workers' units of work.
+//!
+//! Compression is recognised by magic bytes (gzip `1f 8b`, zstd
+//! `28 b5 2f fd`), so a renamed file still decodes; decompression streams
+//! chunk by chunk and never holds a whole file. A read error mid-stream ends
+//! that input: the complete lines before it are still scanned, and the error
+//! names the input and how far it got.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use memmap2::Mmap;
+
+use super::mmap;
+
+/// Where an input comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Standard input.
+    Stdin,
+    /// A file.
+    File(PathBuf),
+}
+
+/// One input and the name hits report for it.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// The name as given (or as found under a directory argument).
+    pub name: String,
+    /// Where to read it.
+    pub source: Source,
+}
+
+/// Expands command-line inputs: `-` is stdin, a directory is walked
+/// recursively (sorted; files whose name matches `glob` when given).
+/// Unreadable paths are returned as errors `(name, reason)`.
+pub fn expand(args: &[String], glob: Option<&str>) -> (Vec<Input>, Vec<(String, String)>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for a in args {
+        if a == "-" {
+            inputs.push(Input { name: "-".into(), source: Source::Stdin });
+            continue;
+        }
+        let p = Path::new(a);
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => walk(p, glob, &mut inputs, &mut errors),
+            Ok(_) => inputs.push(Input { name: a.clone(), source: Source::File(p.to_path_buf()) }),
+            Err(e) => errors.push((a.clone(), e.to_string())),
+        }
+    }
+    (inputs, errors)
+}
+
+fn walk(dir: &Path, glob: Option<&str>, out: &mut Vec<Input>, errors: &mut Vec<(String, String)>) {
+    let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(e) => {
+            errors.push((dir.display().to_string(), e.to_string()));
+            return;
+        }
+    };
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, glob, out, errors);
+        } else {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if glob.is_none_or(|g| glob_match(g.as_bytes(), name.as_bytes())) {
+                out.push(Input { name: p.display().to_string(), source: Source::File(p) });
+            }
+        }
+    }
+}
+
+/// Shell-style `*`/`?` match of a file name.
+pub fn glob_match(p: &[u8], s: &[u8]) -> bool {
+    let (mut pi, mut si, mut star) = (0, 0, None);
+    while si < s.len() {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == s[si]) {
+            pi += 1;
+            si += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, si));
+            pi += 1;
+        } else if let Some((sp, ss)) = star {
+            pi = sp + 1;
+            si = ss + 1;
+            star = Some((sp, ss + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&b| b == b'*')
+}
+
+/// The bytes of one chunk.
+pub enum ChunkData {
+    /// A slice of a mapped file.
+    Mapped(Arc<Mmap>, Range<usize>),
+    /// A buffer read or decompressed from a stream.
+    Owned(Vec<u8>),
+}
+
+impl ChunkData {
+    /// The chunk's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            ChunkData::Mapped(m, r) => &m[r.clone()],
+            ChunkData::Owned(v) => v,
+        }
+    }
+}
+
+/// What the reader hands the workers, in input order.
+pub enum Work {
+    /// Whole lines of one input.
+    Chunk {
+        /// Index into the input list.
+        input: usize,
+        /// Byte offset of the chunk's first byte within the (decoded) input.
+        offset: u64,
+        /// The bytes.
+        data: ChunkData,
+    },
+    /// The input is finished.
+    End {
+        /// Index into the input list.
+        input: usize,
+        /// Why it ended early, if it did.
+        error: Option<String>,
+        /// Bytes read from disk (compressed size for compressed inputs).
+        raw_bytes: u64,
+        /// Compression, if any (`gzip`/`zstd`).
+        compression: Option<&'static str>,
+    },
+}
+
+/// How inputs are read.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadOptions {
+    /// Target chunk size in bytes (chunks end at a newline after it).
+    pub chunk_size: usize,
+    /// Memory-map plain files.
+    pub mmap: bool,
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Reads every input in order, calling `send` for each unit of work.
+/// `send` returns false to stop early (the consumer went away).
+pub fn read_all(inputs: &[Input], opts: ReadOptions, send: &mut dyn FnMut(Work) -> bool) {
+    for (i, input) in inputs.iter().enumerate() {
+        if !read_one(i, input, opts, send) {
+            return;
+        }
+    }
+}
+
+fn read_one(i: usize, input: &Input, opts: ReadOptions, send: &mut dyn FnMut(Work) -> bool) -> bool {
+    let end = |error: Option<String>, raw_bytes: u64, compression| Work::End {
+        input: i,
+        error,
+        raw_bytes,
+        compression,
+    };
+    let file = match &input.source {
+        Source::Stdin => {
+            let mut counted = CountingReader { inner: io::stdin().lock(), count: 0 };
+            let (err, compression) = stream_maybe_compressed(i, &mut counted, opts, send);
+            return send(end(err, counted.count, compression));
+        }
+        Source::File(p) => match File::open(p) {
+            Ok(f) => f,
+            Err(e) => return send(end(Some(format!("cannot open: {e}")), 0, None)),
+        },
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut head = [0u8; 4];
+    let head_len = read_head(&file, &mut head);
+    let compressed = magic(&head[..head_len]).is_some();
+    if opts.mmap
+        && !compressed
+        && let Some(map) = mmap::map(&file, len)
+    {
+        let map = Arc::new(map);
+        let start = if map.starts_with(BOM) { BOM.len() } else { 0 };
+        let mut pos = start;
+        while pos < map.len() {
+            let target = (pos + opts.chunk_size).min(map.len());
+            let end_pos = if target == map.len() {
+                target
+            } else {
+                memchr::memchr(b'\n', &map[target..]).map_or(map.len(), |j| target + j + 1)
+            };
+            let w = Work::Chunk {
+                input: i,
+                offset: pos as u64,
+                data: ChunkData::Mapped(Arc::clone(&map), pos..end_pos),
+            };
+            if !send(w) {
+                return false;
+            }
+            pos = end_pos;
+        }
+        return send(end(None, len, None));
+    }
+    let mut counted = CountingReader { inner: file, count: 0 };
+    let (err, compression) = stream_maybe_compressed(i, &mut counted, opts, send);
+    send(end(err, counted.count, compression))
+}
+
+fn read_head(mut f: &File, head: &mut [u8; 4]) -> usize {
+    use std::io::Seek;
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => n += k,
+        }
+    }
+    let _ = f.seek(io::SeekFrom::Start(0));
+    n
+}
+
+fn magic(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Some("gzip")
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some("zstd")
+    } else {
+        None
+    }
+}
+
+struct CountingReader<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+/// A reader that lets us look at the first bytes and then replays them.
+struct Peeked<'a, R> {
+    head: Vec<u8>,
+    pos: usize,
+    inner: &'a mut R,
+}
+
+impl<R: Read> Read for Peeked<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos < self.head.len() {
+            let n = (self.head.len() - self.pos).min(buf.len());
+            buf[..n].copy_from_slice(&self.head[self.pos..self.pos + n]);
+            self.pos += n;
+            return Ok(n);
+        }
+        self.inner.read(buf)
+    }
+}
+
+fn stream_maybe_compressed<R: Read>(
+    i: usize,
+    reader: &mut R,
+    opts: ReadOptions,
+    send: &mut dyn FnMut(Work) -> bool,
+) -> (Option<String>, Option<&'static str>) {
+    let mut head = Vec::with_capacity(4);
+    let _ = reader.by_ref().take(4).read_to_end(&mut head);
+    let kind = magic(&head);
+    let peeked = Peeked { head, pos: 0, inner: reader };
+    let result = match kind {
+        Some("gzip") => stream_lines(i, flate2::read::MultiGzDecoder::new(peeked), opts, send),
+        Some(_) => match zstd::stream::read::Decoder::new(peeked) {
+            Ok(d) => stream_lines(i, d, opts, send),
+            Err(e) => Err((0, e)),
+        },
+        None => stream_lines(i, peeked, opts, send),
+    };
+    let err = result.err().map(|(at, e)| match kind {
+        Some(k) => format!("{k} stream broken after {at} decompressed bytes: {e}"),
+        None => format!("read failed after {at} bytes: {e}"),
+    });
+    (err, kind)
+}
+
+/// Streams `r` as newline-aligned owned chunks. On error, returns how many
+/// (decoded) bytes were delivered before it; what was read is still sent.
+fn stream_lines<R: Read>(
+    i: usize,
+    mut r: R,
+    opts: ReadOptions,
+    send: &mut dyn FnMut(Work) -> bool,
+) -> Result<(), (u64, io::Error)> {
+    let mut buf: Vec<u8> = Vec::with_capacity(opts.chunk_size + 64 * 1024);
+    let mut offset: u64 = 0;
+    let mut first = true;
+    let mut error = None;
+    loop {
+        if buf.capacity() - buf.len() < 64 * 1024 {
+            buf.reserve(opts.chunk_size.max(64 * 1024));
+        }
+        let spare = buf.capacity() - buf.len();
+        let old = buf.len();
+        buf.resize(old + spare, 0);
+        let n = match r.read(&mut buf[old..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                buf.truncate(old);
+                continue;
+            }
+            Err(e) => {
+                buf.truncate(old);
+                error = Some(e);
+                break;
+            }
+        };
+        buf.truncate(old + n);
+        if first && buf.len() >= BOM.len() {
+            if buf.starts_with(BOM) {
+                buf.drain(..BOM.len());
+                offset += BOM.len() as u64;
+            }
+            first = false;
+        }
+        if n == 0 {
+            break;
+        }
+        if buf.len() >= opts.chunk_size
+            && let Some(nl) = memchr::memrchr(b'\n', &buf)
+        {
+            let rest = buf.split_off(nl + 1);
+            let len = buf.len() as u64;
+            let chunk = std::mem::replace(&mut buf, rest);
+            if !send(Work::Chunk { input: i, offset, data: ChunkData::Owned(chunk) }) {
+                return Ok(());
+            }
+            offset += len;
+        }
+    }
+    if !buf.is_empty() {
+        let len = buf.len() as u64;
+        if !send(Work::Chunk { input: i, offset, data: ChunkData::Owned(buf) }) {
+            return Ok(());
+        }
+        offset += len;
+    }
+    match error {
+        Some(e) => Err((offset, e)),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(data: &[u8], chunk: usize) -> (Vec<(u64, Vec<u8>)>, Option<String>) {
+        let mut out = Vec::new();
+        let mut cursor = io::Cursor::new(data.to_vec());
+        let opts = ReadOptions { chunk_size: chunk, mmap: false };
+        let (err, _) = stream_maybe_compressed(0, &mut cursor, opts, &mut |w| {
+            if let Work::Chunk { offset, data, .. } = w {
+                out.push((offset, data.bytes().to_vec()));
+            }
+            true
+        });
+        (out, err)
+    }
+
+    #[test]
+    fn chunks_are_newline_aligned_and_complete() {
+        let data: Vec<u8> = (0..2000).flat_map(|i| format!("{{\"n\":{i}}}\n").into_bytes()).collect();
+        let (chunks, err) = collect(&data, 100);
+        assert!(err.is_none());
+        let joined: Vec<u8> = chunks.iter().flat_map(|(_, c)| c.clone()).collect();
+        assert_eq!(joined, data);
+        for (off, c) in &chunks {
+            assert!(c.ends_with(b"\n"));
+            assert_eq!(&data[*off as usize..*off as usize + c.len()], &c[..]);
+        }
+    }
+
+    #[test]
+    fn gzip_and_zstd_by_magic() {
+        let data = b"{\"a\":1}\n{\"a\":2}\n".repeat(100);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut gz, &data).unwrap();
+        let gz = gz.finish().unwrap();
+        let (chunks, err) = collect(&gz, 64);
+        assert!(err.is_none());
+        assert_eq!(chunks.iter().flat_map(|(_, c)| c.clone()).collect::<Vec<_>>(), data);
+        let zs = zstd::encode_all(&data[..], 1).unwrap();
+        let (chunks, err) = collect(&zs, 64);
+        assert!(err.is_none());
+        assert_eq!(chunks.iter().flat_map(|(_, c)| c.clone()).collect::<Vec<_>>(), data);
+        // Truncated: an error, and the lines before the damage still arrive.
+        let (chunks, err) = collect(&gz[..gz.len() / 2], 64);
+        assert!(err.unwrap().contains("gzip"));
+        let got: Vec<u8> = chunks.iter().flat_map(|(_, c)| c.clone()).collect();
+        assert!(data.starts_with(&got[..got.len().min(data.len())]));
+    }
+
+    #[test]
+    fn bom_is_skipped_with_offsets_kept() {
+        let (chunks, _) = collect(b"\xEF\xBB\xBF{\"a\":1}\n", 1 << 20);
+        assert_eq!(chunks, vec![(3, b"{\"a\":1}\n".to_vec())]);
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match(b"*.ndjson", b"a.ndjson"));
+        assert!(glob_match(b"a?c*", b"abc.gz"));
+        assert!(!glob_match(b"*.zst", b"a.gz"));
+    }
+}

@@ -1,0 +1,512 @@
+//! The Sigma rule language: YAML files → rule model, with diagnostics.
+//!
+//! Loading never fails as a whole. Every document of every file becomes a
+//! rule, a filter, or a [`Diagnostic`] naming file, line and reason, and the
+//! caller decides what to do with the errors (`--strict`). This module knows
+//! nothing of literals, JSON or scanning: it produces the model that
+//! `compile` turns into matchers.
+
+pub mod condition;
+pub mod logsource;
+pub mod value;
+pub mod yaml;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use condition::Cond;
+use value::{Modifier, Value};
+use yaml::{Node, NodeKind};
+
+/// A problem found while loading or compiling a rule document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The rule file.
+    pub file: PathBuf,
+    /// 1-based line the problem is reported at.
+    pub line: usize,
+    /// The rule's id, when the document got that far.
+    pub rule_id: Option<String>,
+    /// The rule's title, when known.
+    pub title: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: ", self.file.display(), self.line)?;
+        if let Some(id) = &self.rule_id {
+            write!(f, "rule {id}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Where a rule's events come from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogSource {
+    /// e.g. `windows`.
+    pub product: Option<String>,
+    /// e.g. `process_creation`.
+    pub category: Option<String>,
+    /// e.g. `security`.
+    pub service: Option<String>,
+}
+
+/// One `field|modifiers: values` entry (field `None` for keywords).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    /// The field name; `None` for a keyword search.
+    pub field: Option<String>,
+    /// Modifiers, left to right.
+    pub modifiers: Vec<Modifier>,
+    /// The values (OR, or AND with `all`). Empty means null.
+    pub values: Vec<Value>,
+    /// 1-based line of the item.
+    pub line: usize,
+}
+
+/// A named search of the detection block: an OR of ANDed item lists.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Search {
+    /// The search identifier.
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// OR of alternatives; each alternative is an AND of items.
+    pub alternatives: Vec<Vec<Item>>,
+}
+
+/// The detection block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Detection {
+    /// The search identifiers in source order.
+    pub searches: Vec<Search>,
+    /// The conditions (OR-ed when several).
+    pub conditions: Vec<Cond>,
+    /// 1-based line of `condition`.
+    pub condition_line: usize,
+}
+
+/// A detection rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    /// The file it came from.
+    pub file: PathBuf,
+    /// 1-based line of the document start.
+    pub line: usize,
+    /// `id`.
+    pub id: Option<String>,
+    /// `name` (a handle for correlations and filters).
+    pub name: Option<String>,
+    /// `title`.
+    pub title: String,
+    /// `level`.
+    pub level: Option<String>,
+    /// `status`.
+    pub status: Option<String>,
+    /// `tags`.
+    pub tags: Vec<String>,
+    /// `logsource`.
+    pub logsource: LogSource,
+    /// `detection`.
+    pub detection: Detection,
+}
+
+impl Rule {
+    /// The id to report: `id`, else `name`, else the title.
+    pub fn report_id(&self) -> &str {
+        self.id.as_deref().or(self.name.as_deref()).unwrap_or(&self.title)
+    }
+}
+
+/// Which rules a filter applies to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FilterTarget {
+    /// Every rule whose logsource fits (`rules: any` or an empty list).
+    Any,
+    /// Rules named by id or `name`.
+    Rules(Vec<String>),
+}
+
+/// A Sigma filter document (../shared/SIGMA.md §3).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Filter {
+    /// The file it came from.
+    pub file: PathBuf,
+    /// 1-based line of the document.
+    pub line: usize,
+    /// `id`.
+    pub id: Option<String>,
+    /// `title`.
+    pub title: String,
+    /// `logsource`.
+    pub logsource: LogSource,
+    /// The rules it applies to.
+    pub target: FilterTarget,
+    /// Its searches and condition.
+    pub detection: Detection,
+}
+
+/// Everything loaded from a set of rule files.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    /// Detection rules.
+    pub rules: Vec<Rule>,
+    /// Filter documents.
+    pub filters: Vec<Filter>,
+    /// Errors: each is a document that did not load.
+    pub errors: Vec<Diagnostic>,
+    /// Number of documents seen (rules, filters and failures).
+    pub documents: usize,
+}
+
+/// Collects rule files: a file as is, a directory recursively (`*.yml`,
+/// `*.yaml`), sorted for a stable order. Unreadable paths become diagnostics.
+pub fn collect_rule_files(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            errors.push(diag(path, 0, None, None, format!("cannot read rule path: {e}")));
+            return;
+        }
+    };
+    if meta.is_file() {
+        out.push(path.to_path_buf());
+        return;
+    }
+    let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(e) => {
+            errors.push(diag(path, 0, None, None, format!("cannot read rule directory: {e}")));
+            return;
+        }
+    };
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect_rule_files(&p, out, errors);
+        } else if p.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+            out.push(p);
+        }
+    }
+}
+
+fn diag(
+    file: &Path,
+    line: usize,
+    rule_id: Option<String>,
+    title: Option<String>,
+    message: String,
+) -> Diagnostic {
+    Diagnostic { file: file.to_path_buf(), line, rule_id, title, message }
+}
+
+impl RuleSet {
+    /// Loads every rule file under `paths`.
+    pub fn load(paths: &[PathBuf]) -> RuleSet {
+        let mut set = RuleSet::default();
+        let mut files = Vec::new();
+        for p in paths {
+            collect_rule_files(p, &mut files, &mut set.errors);
+        }
+        for f in &files {
+            match std::fs::read(f) {
+                Ok(bytes) => {
+                    let text = String::from_utf8_lossy(&bytes);
+                    set.load_text(f, &text);
+                }
+                Err(e) => {
+                    set.documents += 1;
+                    set.errors.push(diag(f, 0, None, None, format!("cannot read rule file: {e}")));
+                }
+            }
+        }
+        set
+    }
+
+    /// Loads every document of one file's text.
+    pub fn load_text(&mut self, file: &Path, text: &str) {
+        let docs = match yaml::parse_documents(text) {
+            Ok(d) => d,
+            Err(e) => {
+                self.documents += 1;
+                self.errors.push(diag(file, e.line, None, None, format!("YAML: {}", e.message)));
+                return;
+            }
+        };
+        for doc in docs {
+            self.documents += 1;
+            if doc.get("correlation").is_some() {
+                let (id, title) = (str_field(&doc, "id"), str_field(&doc, "title"));
+                self.errors.push(diag(
+                    file,
+                    doc.line,
+                    id,
+                    title,
+                    "correlation rules are not supported yet".into(),
+                ));
+            } else if doc.get("filter").is_some() {
+                match parse_filter(file, &doc) {
+                    Ok(f) => self.filters.push(f),
+                    Err(d) => self.errors.push(d),
+                }
+            } else {
+                match parse_rule(file, &doc) {
+                    Ok(r) => self.rules.push(r),
+                    Err(d) => self.errors.push(d),
+                }
+            }
+        }
+    }
+}
+
+fn str_field(doc: &Node, key: &str) -> Option<String> {
+    doc.get(key).and_then(|n| n.as_str()).map(str::to_string)
+}
+
+fn parse_logsource(doc: &Node) -> LogSource {
+    let ls = doc.get("logsource");
+    let get = |k: &str| {
+        ls.and_then(|l| l.get(k)).and_then(|n| n.as_str()).map(|s| s.trim().to_ascii_lowercase())
+    };
+    LogSource { product: get("product"), category: get("category"), service: get("service") }
+}
+
+fn parse_rule(file: &Path, doc: &Node) -> Result<Rule, Diagnostic> {
+    let id = str_field(doc, "id");
+    let title = str_field(doc, "title");
+    let fail = |line: usize, msg: String| diag(file, line, id.clone(), title.clone(), msg);
+    if doc.as_map().is_none() {
+        return Err(fail(doc.line, "a rule document must be a mapping".into()));
+    }
+    let Some(title_s) = title.clone() else {
+        return Err(fail(doc.line, "missing `title`".into()));
+    };
+    let Some(det) = doc.get("detection") else {
+        return Err(fail(doc.line, "missing `detection`".into()));
+    };
+    let detection = parse_detection(det).map_err(|(line, msg)| fail(line, msg))?;
+    let tags = match doc.get("tags").map(|t| &t.kind) {
+        Some(NodeKind::Seq(items)) => {
+            items.iter().filter_map(|n| n.as_str().map(str::to_string)).collect()
+        }
+        _ => Vec::new(),
+    };
+    Ok(Rule {
+        file: file.to_path_buf(),
+        line: doc.line,
+        id,
+        name: str_field(doc, "name"),
+        title: title_s,
+        level: str_field(doc, "level"),
+        status: str_field(doc, "status"),
+        tags,
+        logsource: parse_logsource(doc),
+        detection,
+    })
+}
+
+fn parse_filter(file: &Path, doc: &Node) -> Result<Filter, Diagnostic> {
+    let id = str_field(doc, "id");
+    let title = str_field(doc, "title");
+    let fail = |line: usize, msg: String| diag(file, line, id.clone(), title.clone(), msg);
+    let f = doc.get("filter").expect("BUG: caller checked `filter`");
+    let target = match f.get("rules").map(|n| &n.kind) {
+        None => return Err(fail(f.line, "filter without `rules`".into())),
+        Some(NodeKind::Scalar { text, .. }) if text == "any" => FilterTarget::Any,
+        Some(NodeKind::Scalar { text, .. }) => FilterTarget::Rules(vec![text.clone()]),
+        Some(NodeKind::Seq(items)) if items.is_empty() => FilterTarget::Any,
+        Some(NodeKind::Seq(items)) => {
+            FilterTarget::Rules(items.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
+        }
+        Some(NodeKind::Map(_)) => return Err(fail(f.line, "`rules` must be a list".into())),
+    };
+    let detection = parse_detection(f).map_err(|(line, msg)| fail(line, msg))?;
+    Ok(Filter {
+        file: file.to_path_buf(),
+        line: doc.line,
+        id,
+        title: title.unwrap_or_default(),
+        logsource: parse_logsource(doc),
+        target,
+        detection,
+    })
+}
+
+type ParseErr = (usize, String);
+
+fn parse_detection(det: &Node) -> Result<Detection, ParseErr> {
+    let Some(entries) = det.as_map() else {
+        return Err((det.line, "`detection` must be a mapping".into()));
+    };
+    let mut searches = Vec::new();
+    let mut conditions = Vec::new();
+    let mut condition_line = det.line;
+    for (key, node) in entries {
+        match key.as_str() {
+            "condition" => {
+                condition_line = node.line;
+                let texts: Vec<&Node> = match &node.kind {
+                    NodeKind::Seq(items) => items.iter().collect(),
+                    _ => vec![node],
+                };
+                for t in texts {
+                    let Some(s) = t.as_str() else {
+                        return Err((t.line, "a condition must be a string".into()));
+                    };
+                    conditions.push(
+                        condition::parse(s).map_err(|e| (t.line, format!("condition: {e}")))?,
+                    );
+                }
+            }
+            // Sigma 1 leftovers that carry no detection logic.
+            "timeframe" => {
+                return Err((node.line, "`timeframe` belongs to the deprecated aggregation \
+                     syntax; write a correlation rule instead"
+                    .into()));
+            }
+            name => searches.push(parse_search(name, node)?),
+        }
+    }
+    if conditions.is_empty() {
+        return Err((det.line, "missing `condition`".into()));
+    }
+    Ok(Detection { searches, conditions, condition_line })
+}
+
+fn parse_search(name: &str, node: &Node) -> Result<Search, ParseErr> {
+    let mut alternatives = Vec::new();
+    match &node.kind {
+        NodeKind::Map(entries) => alternatives.push(parse_map(entries, node.line)?),
+        NodeKind::Seq(items) => {
+            let mut keywords = Vec::new();
+            for it in items {
+                match &it.kind {
+                    NodeKind::Map(entries) => alternatives.push(parse_map(entries, it.line)?),
+                    NodeKind::Scalar { text, plain } => {
+                        keywords.push(Value::from_scalar(text, *plain));
+                    }
+                    NodeKind::Seq(_) => {
+                        return Err((it.line, format!("search `{name}`: nested lists")));
+                    }
+                }
+            }
+            if !keywords.is_empty() {
+                alternatives.push(vec![Item {
+                    field: None,
+                    modifiers: Vec::new(),
+                    values: keywords,
+                    line: node.line,
+                }]);
+            }
+        }
+        NodeKind::Scalar { text, plain } => alternatives.push(vec![Item {
+            field: None,
+            modifiers: Vec::new(),
+            values: vec![Value::from_scalar(text, *plain)],
+            line: node.line,
+        }]),
+    }
+    Ok(Search { name: name.to_string(), line: node.line, alternatives })
+}
+
+fn parse_map(entries: &[(String, Node)], line: usize) -> Result<Vec<Item>, ParseErr> {
+    let mut items = Vec::with_capacity(entries.len());
+    for (key, node) in entries {
+        let mut parts = key.split('|');
+        let field = parts.next().unwrap_or("").trim();
+        let mut modifiers = Vec::new();
+        for m in parts {
+            match Modifier::parse(m.trim()) {
+                Some(m) => modifiers.push(m),
+                None => return Err((node.line, format!("unknown modifier `{m}` in `{key}`"))),
+            }
+        }
+        let values = match &node.kind {
+            NodeKind::Scalar { text, plain } => vec![Value::from_scalar(text, *plain)],
+            NodeKind::Seq(items) => {
+                let mut vals = Vec::with_capacity(items.len());
+                for it in items {
+                    match &it.kind {
+                        NodeKind::Scalar { text, plain } => {
+                            vals.push(Value::from_scalar(text, *plain))
+                        }
+                        _ => {
+                            return Err((it.line, format!("`{key}`: values must be scalars")));
+                        }
+                    }
+                }
+                vals
+            }
+            NodeKind::Map(_) => {
+                return Err((node.line, format!("`{key}`: a value cannot be a mapping")));
+            }
+        };
+        items.push(Item {
+            field: if field.is_empty() { None } else { Some(field.to_string()) },
+            modifiers,
+            values,
+            line: node.line,
+        });
+    }
+    if items.is_empty() {
+        return Err((line, "empty search map".into()));
+    }
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> RuleSet {
+        let mut s = RuleSet::default();
+        s.load_text(Path::new("t.yml"), text);
+        s
+    }
+
+    #[test]
+    fn loads_maps_lists_and_keywords() {
+        let s = load(
+            "title: t\nid: x\nlogsource: {product: Windows, category: ps_script}\n\
+             detection:\n  sel:\n    A|contains|all: [a, b]\n    B: 4\n  alt:\n    - C: c\n    - D: d\n  \
+             kw:\n    - foo\n    - bar\n  condition: sel and (alt or kw)\nlevel: high\n",
+        );
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        let r = &s.rules[0];
+        assert_eq!(r.logsource.product.as_deref(), Some("windows"));
+        let d = &r.detection;
+        assert_eq!(d.searches.len(), 3);
+        assert_eq!(d.searches[0].alternatives[0][0].modifiers, vec![Modifier::Contains, Modifier::All]);
+        assert_eq!(d.searches[0].alternatives[0][1].values, vec![Value::Int(4)]);
+        assert_eq!(d.searches[1].alternatives.len(), 2);
+        assert_eq!(d.searches[2].alternatives[0][0].field, None);
+        assert_eq!(d.searches[2].alternatives[0][0].values.len(), 2);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_keep_other_documents() {
+        let s = load(
+            "title: a\ndetection:\n  sel:\n    F|bogus: 1\n  condition: sel\n---\n\
+             title: b\ndetection:\n  sel: {F: 1}\n  condition: sel\n---\ntitle: c\n",
+        );
+        assert_eq!(s.rules.len(), 1);
+        assert_eq!(s.errors.len(), 2);
+        assert_eq!(s.errors[0].line, 4);
+        assert!(s.errors[0].message.contains("unknown modifier"));
+        assert!(s.errors[1].message.contains("missing `detection`"));
+        assert_eq!(s.documents, 3);
+    }
+
+    #[test]
+    fn filter_documents() {
+        let s = load(
+            "title: f\nlogsource: {product: windows}\nfilter:\n  rules: [r1]\n  \
+             selection: {User: admin}\n  condition: not selection\n",
+        );
+        assert_eq!(s.filters.len(), 1);
+        assert_eq!(s.filters[0].target, FilterTarget::Rules(vec!["r1".into()]));
+    }
+}
