@@ -19,30 +19,33 @@
 //! uses the literal API when every literal is UTF-8 (the normal case: JSON
 //! input is UTF-8) and otherwise compiles every literal as a regex in which
 //! *every* byte is written `\xHH`, which has no metacharacters left to get
-//! wrong. Both forms build the same automaton for our purposes; the literal
-//! API only compiles faster. [`HsScanner::with_syntax`] forces either form so
-//! tests and benches reach both.
+//! wrong. Both forms match the same bytes; the literal API skips the regex
+//! parser (the `compile` bench group times both). [`HsScanner::with_syntax`]
+//! forces either form so tests and benches reach both.
+//!
+//! # `find` stops at the first match reported
+//!
+//! That is sound only if the first match reported ends earliest (it then
+//! lies in the earliest line holding any literal). Hyperscan's manual does
+//! not promise it: its "Semantics" section says the matches of a
+//! multi-pattern database "are not guaranteed to be ordered". What backs it
+//! is weaker: `hs_expr_info`'s `unordered_matches` names assertions as what
+//! makes an expression report out of order, a literal has none, and in
+//! practice a database of pure literals reports in ascending end offset. It
+//! is a tested property, not a documented one: the tests check the flag for
+//! escaped literals, and the differential test checks `find` against the
+//! pure-Rust engine on long haystacks full of overlapping hits (it fails if
+//! `find` reports a later match first). Re-run them when upgrading the
+//! library; if it ever breaks, `find` skips candidate lines.
 //!
 //! # One database, no `SINGLEMATCH`
 //!
-//! `find` terminates at the first match reported. That is sound because a
-//! database of pure literals reports its matches in ascending end-offset
-//! order, so the first one ends earliest and lies in the earliest line
-//! holding any literal. Hyperscan's manual only promises order per
-//! expression: its "Semantics" section says matches of a multi-pattern
-//! database are "not guaranteed to be ordered", while `hs_expr_info`'s
-//! `unordered_matches` names assertions as what produces out-of-order
-//! matches, and a literal has none. The tests check the flag for escaped
-//! literals, and the differential test checks `find` against the pure-Rust
-//! engine on haystacks with many overlapping hits. Should a future Hyperscan
-//! break this, `find` would skip candidate lines: re-run those tests when
-//! upgrading the library. `literals_in` scans one
-//! line and pushes every match id, duplicates included (the contract allows
-//! repeats). `HS_FLAG_SINGLEMATCH` would deduplicate ids per scan, but it
-//! would have to live in a second database (it suits `literals_in` only),
-//! doubling compile time, memory and scratch for a saving that is small: a
-//! candidate line is short and its callbacks are few next to the chunk-wide
-//! `find` scans. One database serves both primitives.
+//! `literals_in` scans one line and pushes every match id, duplicates
+//! included (the contract allows repeats). `HS_FLAG_SINGLEMATCH` would
+//! deduplicate ids per scan, but it would have to live in a second database
+//! (it suits `literals_in` only), doubling compile time, memory and scratch.
+//! PERF (not measured): the saving looks small, since a candidate line is
+//! short and its callbacks are few next to the chunk-wide `find` scans.
 //!
 //! # Scan length
 //!
