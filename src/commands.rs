@@ -81,7 +81,11 @@ pub fn read_string_map(path: &Path) -> Result<HashMap<String, Vec<String>>, Stri
     let mut out = HashMap::new();
     for doc in &docs {
         let Some(entries) = doc.as_map() else {
-            return Err(format!("{}:{}: expected a mapping", path.display(), doc.line));
+            return Err(format!(
+                "{}:{}: expected a mapping",
+                path.display(),
+                doc.line
+            ));
         };
         for (k, v) in entries {
             let values = match &v.kind {
@@ -90,12 +94,20 @@ pub fn read_string_map(path: &Path) -> Result<HashMap<String, Vec<String>>, Stri
                     .iter()
                     .map(|n| {
                         n.as_str().map(str::to_string).ok_or_else(|| {
-                            format!("{}:{}: `{k}`: values must be strings", path.display(), n.line)
+                            format!(
+                                "{}:{}: `{k}`: values must be strings",
+                                path.display(),
+                                n.line
+                            )
                         })
                     })
                     .collect::<Result<_, _>>()?,
                 NodeKind::Map(_) => {
-                    return Err(format!("{}:{}: `{k}`: expected a string or a list", path.display(), v.line));
+                    return Err(format!(
+                        "{}:{}: `{k}`: expected a string or a list",
+                        path.display(),
+                        v.line
+                    ));
                 }
             };
             out.insert(k.clone(), values);
@@ -112,7 +124,10 @@ pub fn load_plan(opts: &RuleOptions) -> Result<(RuleSet, Plan), String> {
         None => HashMap::new(),
     };
     let set = RuleSet::load(&opts.paths);
-    let copts = CompileOptions { placeholders, no_logsource: opts.no_logsource };
+    let copts = CompileOptions {
+        placeholders,
+        no_logsource: opts.no_logsource,
+    };
     let plan = Plan::from_rules(&set, &copts);
     Ok((set, plan))
 }
@@ -171,7 +186,10 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
         opts.threads = t.max(1);
     }
     opts.pin = cfg.pin;
-    opts.read = ReadOptions { chunk_size: cfg.chunk_size.max(1), mmap: cfg.mmap };
+    opts.read = ReadOptions {
+        chunk_size: cfg.chunk_size.max(1),
+        mmap: cfg.mmap,
+    };
 
     let writer = match Output::open(cfg.output.as_deref()) {
         Ok(w) => w,
@@ -238,7 +256,11 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
 /// overwrites cleanly).
 enum Output {
     Stdout(io::Stdout),
-    File { file: std::fs::File, tmp: PathBuf, dest: PathBuf },
+    File {
+        file: std::fs::File,
+        tmp: PathBuf,
+        dest: PathBuf,
+    },
 }
 
 impl Output {
@@ -246,14 +268,20 @@ impl Output {
         let Some(dest) = path else {
             return Ok(Output::Stdout(io::stdout()));
         };
-        let name = dest.file_name().ok_or_else(|| format!("{}: not a file name", dest.display()))?;
+        let name = dest
+            .file_name()
+            .ok_or_else(|| format!("{}: not a file name", dest.display()))?;
         let tmp = dest.with_file_name(format!(
             ".{}.sigscan-tmp-{}",
             name.to_string_lossy(),
             std::process::id()
         ));
         let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        Ok(Output::File { file, tmp, dest: dest.to_path_buf() })
+        Ok(Output::File {
+            file,
+            tmp,
+            dest: dest.to_path_buf(),
+        })
     }
 
     fn commit(self) -> io::Result<()> {
@@ -312,8 +340,11 @@ pub fn rules_check(opts: &RuleOptions, json: bool) -> i32 {
         }
     };
     let mut records: Vec<CheckRecord> = Vec::new();
-    let failed: std::collections::HashSet<(PathBuf, usize)> =
-        plan.errors.iter().map(|d| (d.file.clone(), d.line)).collect();
+    let failed: std::collections::HashSet<(PathBuf, usize)> = plan
+        .errors
+        .iter()
+        .map(|d| (d.file.clone(), d.line))
+        .collect();
     let _ = failed;
     let errors: Vec<&Diagnostic> = set.errors.iter().chain(&plan.errors).collect();
     for r in &plan.rules {
@@ -340,9 +371,17 @@ pub fn rules_check(opts: &RuleOptions, json: bool) -> i32 {
     let mut out = io::BufWriter::new(io::stdout().lock());
     for r in &records {
         let res = if json {
-            serde_json::to_writer(&mut out, r).map_err(io::Error::other).and_then(|_| writeln!(out))
+            serde_json::to_writer(&mut out, r)
+                .map_err(io::Error::other)
+                .and_then(|_| writeln!(out))
         } else if r.status == "ok" {
-            writeln!(out, "ok     {}  {}  {}", r.file, r.id.as_deref().unwrap_or("-"), r.title.as_deref().unwrap_or(""))
+            writeln!(
+                out,
+                "ok     {}  {}  {}",
+                r.file,
+                r.id.as_deref().unwrap_or("-"),
+                r.title.as_deref().unwrap_or("")
+            )
         } else {
             writeln!(
                 out,
@@ -359,6 +398,40 @@ pub fn rules_check(opts: &RuleOptions, json: bool) -> i32 {
     }
     let _ = out.flush();
     let total = records.len();
-    eprintln!("sigscan: {} documents: {} ok, {} errors", total, total - errors.len(), errors.len());
-    if errors.is_empty() { EXIT_OK } else { EXIT_PARTIAL }
+    eprintln!(
+        "sigscan: {} documents: {} ok, {} errors",
+        total,
+        total - errors.len(),
+        errors.len()
+    );
+    if errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_PARTIAL
+    }
+}
+
+/// Runs `sigscan gen`: writes the corpus and prints its summary on stderr.
+pub fn generate(cfg: &crate::r#gen::GenConfig, output: Option<&Path>) -> i32 {
+    let mut out = match Output::open(output) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("sigscan: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    match crate::r#gen::generate(cfg, &mut out).and_then(|s| out.commit().map(|()| s)) {
+        Ok(s) => {
+            eprintln!(
+                "{{\"bytes\":{},\"events\":{},\"seed_hits\":{}}}",
+                s.bytes, s.events, s.seed_hits
+            );
+            EXIT_OK
+        }
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("sigscan: gen: {e}");
+            EXIT_FATAL
+        }
+    }
 }

@@ -45,6 +45,7 @@
 pub mod commands;
 pub mod compile;
 pub mod event;
+pub mod r#gen;
 pub mod output;
 pub mod prefilter;
 pub mod scan;

@@ -51,7 +51,11 @@ mod tests {
     fn folds_to_ascii_is_complete() {
         let found: Vec<char> = (0x80u32..=0x10FFFF)
             .filter_map(char::from_u32)
-            .filter(|c| fold(c.encode_utf8(&mut [0; 4])).bytes().any(|b| b.is_ascii_alphanumeric()))
+            .filter(|c| {
+                fold(c.encode_utf8(&mut [0; 4]))
+                    .bytes()
+                    .any(|b| b.is_ascii_alphanumeric())
+            })
             .collect();
         assert_eq!(found, FOLDS_TO_ASCII);
     }

@@ -101,7 +101,10 @@ pub fn compile_item(
 
     if has(Exists) {
         if mods.len() != 1 {
-            return Err(format!("{}: `exists` cannot be combined with other modifiers", where_()));
+            return Err(format!(
+                "{}: `exists` cannot be combined with other modifiers",
+                where_()
+            ));
         }
         let Some(field) = field else {
             return Err("`exists` needs a field".into());
@@ -110,7 +113,10 @@ pub fn compile_item(
             [Value::Bool(b)] => *b,
             _ => return Err(format!("{}: `exists` takes `true` or `false`", where_())),
         };
-        return Ok(CompiledItem { test: ItemTest::Exists { field, want }, literal_groups: None });
+        return Ok(CompiledItem {
+            test: ItemTest::Exists { field, want },
+            literal_groups: None,
+        });
     }
 
     if has(FieldRef) {
@@ -128,12 +134,21 @@ pub fn compile_item(
         };
         for m in mods {
             if !matches!(m, FieldRef | Contains | StartsWith | EndsWith | Cased | Neq) {
-                return Err(format!("{}: `fieldref` cannot be combined with {m:?}", where_()));
+                return Err(format!(
+                    "{}: `fieldref` cannot be combined with {m:?}",
+                    where_()
+                ));
             }
         }
         let others = item.values.iter().map(|v| intern(&v.text())).collect();
         return Ok(CompiledItem {
-            test: ItemTest::FieldRef { field, others, mode, cased: has(Cased), negate: has(Neq) },
+            test: ItemTest::FieldRef {
+                field,
+                others,
+                mode,
+                cased: has(Cased),
+                negate: has(Neq),
+            },
             literal_groups: None,
         });
     }
@@ -146,7 +161,10 @@ pub fn compile_item(
             all: false,
             negate: has(Neq),
         };
-        return Ok(CompiledItem { test, literal_groups: None });
+        return Ok(CompiledItem {
+            test,
+            literal_groups: None,
+        });
     }
     if has(All) && item.values.len() < 2 && field.is_some() {
         // pySigma accepts it; a single value under `all` is just that value.
@@ -155,9 +173,8 @@ pub fn compile_item(
     let mut groups = Vec::with_capacity(item.values.len());
     let mut literal_groups: Option<Vec<Vec<SigmaString>>> = Some(Vec::new());
     for v in &item.values {
-        let (matchers, lits) = compile_value(item, v, placeholders).map_err(|e| {
-            format!("{}: value {:?}: {e}", where_(), v.text())
-        })?;
+        let (matchers, lits) = compile_value(item, v, placeholders)
+            .map_err(|e| format!("{}: value {:?}: {e}", where_(), v.text()))?;
         groups.push(matchers);
         match (lits, literal_groups.as_mut()) {
             (Some(l), Some(g)) => g.push(l),
@@ -167,8 +184,16 @@ pub fn compile_item(
     if has(Neq) {
         literal_groups = None;
     }
-    let test = ItemTest::Values { field, groups, all: has(All), negate: has(Neq) };
-    Ok(CompiledItem { test, literal_groups })
+    let test = ItemTest::Values {
+        field,
+        groups,
+        all: has(All),
+        negate: has(Neq),
+    };
+    Ok(CompiledItem {
+        test,
+        literal_groups,
+    })
 }
 
 /// A value during modifier processing.
@@ -243,10 +268,20 @@ fn compile_value(item: &Item, v: &Value, placeholders: &Placeholders) -> Result<
         _ => None,
     });
     if let Some(part) = part {
-        return Ok((vec![ValueMatcher::Time(part, cmp.unwrap_or(CmpOp::Eq), number()?)], None));
+        return Ok((
+            vec![ValueMatcher::Time(
+                part,
+                cmp.unwrap_or(CmpOp::Eq),
+                number()?,
+            )],
+            None,
+        ));
     }
     if let Some(op) = cmp {
-        if mods.iter().any(|m| !matches!(m, Lt | Lte | Gt | Gte | All | Neq)) {
+        if mods
+            .iter()
+            .any(|m| !matches!(m, Lt | Lte | Gt | Gte | All | Neq))
+        {
             return Err("numeric comparisons cannot be combined with string modifiers".into());
         }
         return Ok((vec![ValueMatcher::Cmp(op, number()?)], None));
@@ -274,14 +309,20 @@ fn compile_value(item: &Item, v: &Value, placeholders: &Placeholders) -> Result<
         return Err("null cannot take string modifiers".into());
     }
 
-    let mut variants = vec![Variant { s: v.sigma_string(), bytes: None }];
+    let mut variants = vec![Variant {
+        s: v.sigma_string(),
+        bytes: None,
+    }];
     if mods.contains(&Expand) {
         let Value::Str { raw, .. } = v else {
             return Err("`expand` needs a string".into());
         };
         variants = expand_placeholders(raw, placeholders)?
             .into_iter()
-            .map(|s| Variant { s: SigmaString::parse(&s.replace("\\%", "%")), bytes: None })
+            .map(|s| Variant {
+                s: SigmaString::parse(&s.replace("\\%", "%")),
+                bytes: None,
+            })
             .collect();
     }
     // Keywords are substring searches over the event's string values.
@@ -299,15 +340,22 @@ fn compile_value(item: &Item, v: &Value, placeholders: &Placeholders) -> Result<
                 let mut out = Vec::new();
                 for x in &variants {
                     for s in windash(&x.s)? {
-                        out.push(Variant { s, bytes: x.bytes.clone() });
+                        out.push(Variant {
+                            s,
+                            bytes: x.bytes.clone(),
+                        });
                     }
                 }
                 variants = out;
             }
             Utf16Le | Utf16Be | Utf16 => {
-                if !mods[i + 1..].iter().any(|m| matches!(m, Base64 | Base64Offset)) {
-                    return Err("utf16 encodings must be followed by `base64` or `base64offset`"
-                        .into());
+                if !mods[i + 1..]
+                    .iter()
+                    .any(|m| matches!(m, Base64 | Base64Offset))
+                {
+                    return Err(
+                        "utf16 encodings must be followed by `base64` or `base64offset`".into(),
+                    );
                 }
                 for x in &mut variants {
                     let text = x.s.as_plain().ok_or("wildcards cannot be encoded")?;
@@ -319,13 +367,23 @@ fn compile_value(item: &Item, v: &Value, placeholders: &Placeholders) -> Result<
                 for x in &variants {
                     let bytes = match &x.bytes {
                         Some(b) => b.clone(),
-                        None => x.s.as_plain().ok_or("wildcards cannot be encoded")?.into_bytes(),
+                        None => {
+                            x.s.as_plain()
+                                .ok_or("wildcards cannot be encoded")?
+                                .into_bytes()
+                        }
                     };
                     if *m == Base64 {
-                        out.push(Variant { s: SigmaString::literal(&B64.encode(&bytes)), bytes: None });
+                        out.push(Variant {
+                            s: SigmaString::literal(&B64.encode(&bytes)),
+                            bytes: None,
+                        });
                     } else {
                         for s in base64_offsets(&bytes) {
-                            out.push(Variant { s: SigmaString::literal(&s), bytes: None });
+                            out.push(Variant {
+                                s: SigmaString::literal(&s),
+                                bytes: None,
+                            });
                         }
                     }
                 }
@@ -351,7 +409,10 @@ fn compile_value(item: &Item, v: &Value, placeholders: &Placeholders) -> Result<
         });
     }
     let cased = mods.contains(&Cased);
-    let matchers = variants.iter().map(|x| ValueMatcher::Str(StrMatcher::new(&x.s, cased))).collect();
+    let matchers = variants
+        .iter()
+        .map(|x| ValueMatcher::Str(StrMatcher::new(&x.s, cased)))
+        .collect();
     Ok((matchers, Some(variants.into_iter().map(|x| x.s).collect())))
 }
 
@@ -365,7 +426,11 @@ fn utf16(s: &str, m: Modifier) -> Vec<u8> {
         out.extend_from_slice(&[0xFF, 0xFE]);
     }
     for u in s.encode_utf16() {
-        let b = if m == Modifier::Utf16Be { u.to_be_bytes() } else { u.to_le_bytes() };
+        let b = if m == Modifier::Utf16Be {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        };
         out.extend_from_slice(&b);
     }
     out
@@ -404,7 +469,8 @@ pub fn windash(s: &SigmaString) -> Result<Vec<SigmaString>, String> {
             _ => flat.push(None),
         }
     }
-    let word = |c: Option<&Option<char>>| matches!(c, Some(Some(c)) if c.is_alphanumeric() || *c == '_');
+    let word =
+        |c: Option<&Option<char>>| matches!(c, Some(Some(c)) if c.is_alphanumeric() || *c == '_');
     let mut positions = Vec::new();
     for (i, c) in flat.iter().enumerate() {
         if matches!(c, Some('-' | '/'))
@@ -414,9 +480,14 @@ pub fn windash(s: &SigmaString) -> Result<Vec<SigmaString>, String> {
             positions.push(i);
         }
     }
-    let count = WINDASH_CHARS.len().checked_pow(positions.len() as u32).unwrap_or(usize::MAX);
+    let count = WINDASH_CHARS
+        .len()
+        .checked_pow(positions.len() as u32)
+        .unwrap_or(usize::MAX);
     if count > MAX_VARIANTS {
-        return Err(format!("`windash` expands to more than {MAX_VARIANTS} variants"));
+        return Err(format!(
+            "`windash` expands to more than {MAX_VARIANTS} variants"
+        ));
     }
     let mut out = Vec::with_capacity(count);
     for mut n in 0..count {
@@ -455,7 +526,10 @@ pub fn expand_placeholders(raw: &str, placeholders: &Placeholders) -> Result<Vec
             break;
         };
         let name = &after[..len];
-        let valid = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || "_-.".contains(c));
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || "_-.".contains(c));
         if !valid {
             // Not a placeholder: keep the text up to the second `%` and go on.
             let keep = &rest[..start + 1];
@@ -463,9 +537,9 @@ pub fn expand_placeholders(raw: &str, placeholders: &Placeholders) -> Result<Vec
             rest = after;
             continue;
         }
-        let values = placeholders
-            .get(name)
-            .ok_or_else(|| format!("unresolved placeholder %{name}% (give it in --placeholders)"))?;
+        let values = placeholders.get(name).ok_or_else(|| {
+            format!("unresolved placeholder %{name}% (give it in --placeholders)")
+        })?;
         let prefix = &rest[..start];
         let mut next = Vec::with_capacity(results.len() * values.len());
         for r in &results {
@@ -474,7 +548,9 @@ pub fn expand_placeholders(raw: &str, placeholders: &Placeholders) -> Result<Vec
             }
         }
         if next.len() > MAX_VARIANTS {
-            return Err(format!("placeholders expand to more than {MAX_VARIANTS} values"));
+            return Err(format!(
+                "placeholders expand to more than {MAX_VARIANTS} values"
+            ));
         }
         results = next;
         rest = &after[len + 1..];
@@ -522,7 +598,14 @@ mod tests {
             expand_placeholders("u=%Admins%!", &p).unwrap(),
             vec!["u=root!".to_string(), "u=admin!".to_string()]
         );
-        assert_eq!(expand_placeholders(r"100\%", &p).unwrap(), vec![r"100\%".to_string()]);
-        assert!(expand_placeholders("%nope%", &p).unwrap_err().contains("%nope%"));
+        assert_eq!(
+            expand_placeholders(r"100\%", &p).unwrap(),
+            vec![r"100\%".to_string()]
+        );
+        assert!(
+            expand_placeholders("%nope%", &p)
+                .unwrap_err()
+                .contains("%nope%")
+        );
     }
 }

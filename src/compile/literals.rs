@@ -55,13 +55,32 @@ pub fn any_of(variants: &[SigmaString]) -> Option<LitSet> {
 }
 
 fn dedup(mut set: LitSet) -> LitSet {
-    set.sort();
+    set.sort_unstable();
     set.dedup();
-    // A literal that contains another one is redundant: the shorter one is
-    // found wherever the longer one is.
-    let snapshot = set.clone();
-    set.retain(|l| !snapshot.iter().any(|s| s != l && memchr::memmem::find(l, s).is_some()));
     set
+}
+
+/// Above this many literals, [`minimize`] keeps the set as it is (its
+/// containment check is quadratic).
+const MINIMIZE_LIMIT: usize = 4096;
+
+/// Drops literals that contain another literal of the set: the shorter one
+/// is found wherever the longer one is, so the set stays sound and the
+/// prefilter gets smaller.
+pub fn minimize(set: LitSet) -> LitSet {
+    let mut set = dedup(set);
+    if set.len() > MINIMIZE_LIMIT {
+        return set;
+    }
+    set.sort_by_key(Vec::len);
+    let mut kept: LitSet = Vec::with_capacity(set.len());
+    for l in set {
+        if !kept.iter().any(|k| memchr::memmem::find(&l, k).is_some()) {
+            kept.push(l);
+        }
+    }
+    kept.sort_unstable();
+    kept
 }
 
 /// How good a set is as a prefilter: longer shortest literal first, then
@@ -95,7 +114,10 @@ pub fn min_len(set: &LitSet) -> usize {
 /// The fallback literals: `\u` followed by each hex digit, and the UTF-8 of
 /// every character whose case fold is ASCII.
 pub fn fallback_literals() -> LitSet {
-    let mut out: LitSet = b"0123456789abcdef".iter().map(|&h| vec![b'\\', b'u', h]).collect();
+    let mut out: LitSet = b"0123456789abcdef"
+        .iter()
+        .map(|&h| vec![b'\\', b'u', h])
+        .collect();
     for c in FOLDS_TO_ASCII {
         out.push(c.encode_utf8(&mut [0; 4]).as_bytes().to_vec());
     }
@@ -113,7 +135,9 @@ pub fn needs_fallback(line: &[u8]) -> bool {
     }
     for i in memchr::memmem::find_iter(line, b"\\u") {
         let run = line[..=i].iter().rev().take_while(|&&b| b == b'\\').count();
-        let hex = line.get(i + 2..i + 6).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+        let hex = line
+            .get(i + 2..i + 6)
+            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
         if run % 2 == 1 && hex {
             return true;
         }
@@ -132,7 +156,10 @@ mod tests {
     #[test]
     fn pieces_avoid_escapable_bytes() {
         assert_eq!(piece("*VirtualAlloc*").as_deref(), Some("virtualalloc"));
-        assert_eq!(piece(r"*\Windows\System32\cmd.exe").as_deref(), Some("system32"));
+        assert_eq!(
+            piece(r"*\Windows\System32\cmd.exe").as_deref(),
+            Some("system32")
+        );
         assert_eq!(piece("*/c \"whoami\"*").as_deref(), Some("whoami"));
         assert_eq!(piece("*").as_deref(), None);
         assert_eq!(piece("*é*").as_deref(), None);
@@ -147,7 +174,10 @@ mod tests {
         assert_eq!(best(None, a.clone()), a);
         assert_eq!(union(a.clone(), None), None);
         assert_eq!(union(a.clone(), b).unwrap().len(), 2);
-        assert_eq!(dedup(vec![b"abc".to_vec(), b"xabcx".to_vec()]), vec![b"abc".to_vec()]);
+        assert_eq!(
+            minimize(vec![b"xabcx".to_vec(), b"abc".to_vec()]),
+            vec![b"abc".to_vec()]
+        );
     }
 
     #[test]

@@ -89,9 +89,9 @@ impl Cidr {
                 u128::from(n) & mask == u128::from(a) & mask
             }
             // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) against a v4 network.
-            (IpAddr::V4(_), IpAddr::V6(a)) => {
-                a.to_ipv4_mapped().is_some_and(|v4| self.contains(IpAddr::V4(v4)))
-            }
+            (IpAddr::V4(_), IpAddr::V6(a)) => a
+                .to_ipv4_mapped()
+                .is_some_and(|v4| self.contains(IpAddr::V4(v4))),
             (IpAddr::V6(_), IpAddr::V4(_)) => false,
         }
     }
@@ -184,7 +184,9 @@ pub fn parse_int(s: &str) -> Option<i64> {
 }
 
 fn parse_num(s: &str) -> Option<f64> {
-    parse_int(s).map(|i| i as f64).or_else(|| s.trim().parse::<f64>().ok())
+    parse_int(s)
+        .map(|i| i as f64)
+        .or_else(|| s.trim().parse::<f64>().ok())
 }
 
 /// Extracts a date part from `YYYY-MM-DD[T ]HH:MM[:SS…]` text (no timezone
@@ -240,7 +242,11 @@ fn iso_week(y: i64, m: i64, d: i64) -> i64 {
     let weeks_in = |yy: i64| {
         let jan1 = (days_from_civil(yy, 1, 1) + 3).rem_euclid(7) + 1;
         let leap = (yy % 4 == 0 && yy % 100 != 0) || yy % 400 == 0;
-        if jan1 == 4 || (leap && jan1 == 3) { 53 } else { 52 }
+        if jan1 == 4 || (leap && jan1 == 3) {
+            53
+        } else {
+            52
+        }
     };
     if week < 1 {
         weeks_in(y - 1)
@@ -275,8 +281,16 @@ mod tests {
         let c6 = Cidr::parse("fe80::/10").unwrap();
         assert!(c6.contains("fe80::1".parse().unwrap()));
         assert!(!c6.contains("fec0::1".parse().unwrap()));
-        assert!(Cidr::parse("::1/128").unwrap().contains("::1".parse().unwrap()));
-        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(
+            Cidr::parse("::1/128")
+                .unwrap()
+                .contains("::1".parse().unwrap())
+        );
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
         assert!(Cidr::parse("10.0.0.0/33").is_none());
     }
 

@@ -167,7 +167,10 @@ const MIN_DETECTION_LITERAL: usize = 3;
 impl Plan {
     /// Compiles every rule of `set` (filters applied).
     pub fn from_rules(set: &RuleSet, opts: &CompileOptions) -> Plan {
-        let mut interner = Interner { names: Vec::new(), ids: HashMap::new() };
+        let mut interner = Interner {
+            names: Vec::new(),
+            ids: HashMap::new(),
+        };
         interner.intern("Channel");
         interner.intern("EventID");
         let mut rules = Vec::new();
@@ -230,7 +233,10 @@ impl Plan {
 
     /// The interned id of a field name, if any rule uses it.
     pub fn field_id(&self, name: &str) -> Option<FieldId> {
-        self.fields.iter().position(|f| f == name).map(|i| i as FieldId)
+        self.fields
+            .iter()
+            .position(|f| f == name)
+            .map(|i| i as FieldId)
     }
 }
 
@@ -280,20 +286,26 @@ fn compile_rule(
                 &mut intern,
                 &opts.placeholders,
             )
-            .map_err(|(l, m)| {
-                (l, format!("filter {} ({}): {m}", f.title, f.file.display()))
-            })?;
+            .map_err(|(l, m)| (l, format!("filter {} ({}): {m}", f.title, f.file.display())))?;
             conds.push(c);
         }
     }
-    let cond = if conds.len() == 1 { conds.pop().expect("BUG: one") } else { CCond::And(conds) };
-    let detection_lits = cond_literals(&cond, &search_lits);
+    let cond = if conds.len() == 1 {
+        conds.pop().expect("BUG: one")
+    } else {
+        CCond::And(conds)
+    };
+    let detection_lits = cond_literals(&cond, &search_lits).map(literals::minimize);
 
     let (gate, gate_note) = if opts.no_logsource {
         (None, None)
     } else {
         let ls = &rule.logsource;
-        match logsource::windows_gate(ls.product.as_deref(), ls.category.as_deref(), ls.service.as_deref()) {
+        match logsource::windows_gate(
+            ls.product.as_deref(),
+            ls.category.as_deref(),
+            ls.service.as_deref(),
+        ) {
             Gate::None => (None, None),
             Gate::Unknown(why) => (Some(Vec::new()), Some(why)),
             Gate::AnyOf(clauses) => {
@@ -329,7 +341,9 @@ fn compile_rule(
         (None, Some(g)) => Guard::Gate(g),
         (None, None) => Guard::Always,
     };
-    let warning = gate_note.as_ref().map(|w| format!("logsource never matches event logs: {w}"));
+    let warning = gate_note
+        .as_ref()
+        .map(|w| format!("logsource never matches event logs: {w}"));
     let meta = RuleMeta {
         id: rule.report_id().to_string(),
         title: rule.title.clone(),
@@ -338,7 +352,17 @@ fn compile_rule(
         file: rule.file.clone(),
         logsource: rule.logsource.clone(),
     };
-    Ok((CompiledRule { meta, gate, gate_note, searches, cond, guard }, warning))
+    Ok((
+        CompiledRule {
+            meta,
+            gate,
+            gate_note,
+            searches,
+            cond,
+            guard,
+        },
+        warning,
+    ))
 }
 
 fn logsource_fits(filter: &LogSource, rule: &LogSource) -> bool {
@@ -365,12 +389,18 @@ fn compile_detection(
             let mut tests = Vec::with_capacity(alt.len());
             let mut and_lits: Option<LitSet> = None;
             for it in alt {
-                let CompiledItem { test, literal_groups } =
-                    compile_item(it, intern, placeholders).map_err(|e| (it.line, e))?;
+                let CompiledItem {
+                    test,
+                    literal_groups,
+                } = compile_item(it, intern, placeholders).map_err(|e| (it.line, e))?;
                 and_lits = literals::best(and_lits, item_literals(&test, literal_groups));
                 tests.push(test);
             }
-            alt_lits = if k == 0 { and_lits } else { literals::union(alt_lits, and_lits) };
+            alt_lits = if k == 0 {
+                and_lits
+            } else {
+                literals::union(alt_lits, and_lits)
+            };
             alts.push(tests);
         }
         if s.alternatives.is_empty() {
@@ -385,25 +415,38 @@ fn compile_detection(
     for c in &det.conditions {
         ors.push(lower_cond(c, &names, base).map_err(|e| (line, e))?);
     }
-    Ok(if ors.len() == 1 { ors.pop().expect("BUG: one") } else { CCond::Or(ors) })
+    Ok(if ors.len() == 1 {
+        ors.pop().expect("BUG: one")
+    } else {
+        CCond::Or(ors)
+    })
 }
 
-fn item_literals(test: &ItemTest, groups: Option<Vec<Vec<crate::sigma::value::SigmaString>>>) -> Option<LitSet> {
+fn item_literals(
+    test: &ItemTest,
+    groups: Option<Vec<Vec<crate::sigma::value::SigmaString>>>,
+) -> Option<LitSet> {
     let groups = groups?;
-    let ItemTest::Values { all, negate: false, .. } = test else {
+    let ItemTest::Values {
+        all, negate: false, ..
+    } = test
+    else {
         return None;
     };
     if groups.is_empty() {
         return None;
     }
     if *all {
-        groups.iter().map(|g| literals::any_of(g)).fold(None, literals::best)
+        groups
+            .iter()
+            .map(|g| literals::any_of(g))
+            .fold(None, literals::best)
     } else {
-        let mut acc = Some(Vec::new());
+        let mut acc = Vec::new();
         for g in &groups {
-            acc = literals::union(acc, literals::any_of(g));
+            acc.extend(literals::any_of(g)?);
         }
-        acc
+        Some(acc)
     }
 }
 
@@ -416,8 +459,14 @@ fn lower_cond(c: &Cond, names: &[String], base: usize) -> Result<CCond, String> 
                 .ok_or_else(|| format!("condition names unknown search identifier `{name}`"))?;
             CCond::Search(base + i)
         }
-        Cond::And(a, b) => CCond::And(vec![lower_cond(a, names, base)?, lower_cond(b, names, base)?]),
-        Cond::Or(a, b) => CCond::Or(vec![lower_cond(a, names, base)?, lower_cond(b, names, base)?]),
+        Cond::And(a, b) => CCond::And(vec![
+            lower_cond(a, names, base)?,
+            lower_cond(b, names, base)?,
+        ]),
+        Cond::Or(a, b) => CCond::Or(vec![
+            lower_cond(a, names, base)?,
+            lower_cond(b, names, base)?,
+        ]),
         Cond::Not(a) => CCond::Not(Box::new(lower_cond(a, names, base)?)),
         Cond::Of { all, pattern } => {
             let hits: Vec<CCond> = names
@@ -429,7 +478,11 @@ fn lower_cond(c: &Cond, names: &[String], base: usize) -> Result<CCond, String> 
             if hits.is_empty() {
                 return Err(format!("`{pattern}` matches no search identifier"));
             }
-            if *all { CCond::And(hits) } else { CCond::Or(hits) }
+            if *all {
+                CCond::And(hits)
+            } else {
+                CCond::Or(hits)
+            }
         }
     })
 }
@@ -437,7 +490,10 @@ fn lower_cond(c: &Cond, names: &[String], base: usize) -> Result<CCond, String> 
 fn cond_literals(c: &CCond, search_lits: &[Option<LitSet>]) -> Option<LitSet> {
     match c {
         CCond::Search(i) => search_lits[*i].clone(),
-        CCond::And(v) => v.iter().map(|c| cond_literals(c, search_lits)).fold(None, literals::best),
+        CCond::And(v) => v
+            .iter()
+            .map(|c| cond_literals(c, search_lits))
+            .fold(None, literals::best),
         CCond::Or(v) => {
             let mut acc = Some(Vec::new());
             for c in v {
@@ -457,7 +513,11 @@ struct Renamed<'a> {
 
 impl EventSource for Renamed<'_> {
     fn field(&self, id: FieldId) -> Option<&Json> {
-        let id = self.renames.iter().find(|(from, _)| *from == id).map_or(id, |(_, to)| *to);
+        let id = self
+            .renames
+            .iter()
+            .find(|(from, _)| *from == id)
+            .map_or(id, |(_, to)| *to);
         self.inner.field(id)
     }
     fn any_string(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
@@ -467,7 +527,10 @@ impl EventSource for Renamed<'_> {
 
 /// The event's channel and id as the gate sees them.
 pub fn gate_inputs(ev: &dyn EventSource) -> (Option<String>, Option<i64>) {
-    let channel = ev.field(CHANNEL).and_then(Json::as_str).map(|c| fold::fold(c).into_owned());
+    let channel = ev
+        .field(CHANNEL)
+        .and_then(Json::as_str)
+        .map(|c| fold::fold(c).into_owned());
     let id = ev.field(EVENT_ID).and_then(|v| match v {
         Json::Number(n) => n.as_i64(),
         Json::String(s) => s.trim().parse().ok(),
@@ -483,7 +546,9 @@ impl CompiledRule {
         match &self.gate {
             None => self.eval(&self.cond, ev),
             Some(clauses) => {
-                let (Some(channel), id) = gate_in else { return false };
+                let (Some(channel), id) = gate_in else {
+                    return false;
+                };
                 let Some(clause) = clauses.iter().find(|c| {
                     &c.channel == channel
                         && (c.event_ids.is_empty() || id.is_some_and(|i| c.event_ids.contains(&i)))
@@ -493,7 +558,13 @@ impl CompiledRule {
                 if clause.renames.is_empty() {
                     self.eval(&self.cond, ev)
                 } else {
-                    self.eval(&self.cond, &Renamed { inner: ev, renames: &clause.renames })
+                    self.eval(
+                        &self.cond,
+                        &Renamed {
+                            inner: ev,
+                            renames: &clause.renames,
+                        },
+                    )
                 }
             }
         }
@@ -501,7 +572,9 @@ impl CompiledRule {
 
     fn eval(&self, c: &CCond, ev: &dyn EventSource) -> bool {
         match c {
-            CCond::Search(i) => self.searches[*i].iter().any(|alt| alt.iter().all(|t| eval_item(t, ev))),
+            CCond::Search(i) => self.searches[*i]
+                .iter()
+                .any(|alt| alt.iter().all(|t| eval_item(t, ev))),
             CCond::And(v) => v.iter().all(|c| self.eval(c, ev)),
             CCond::Or(v) => v.iter().any(|c| self.eval(c, ev)),
             CCond::Not(c) => !self.eval(c, ev),
@@ -513,31 +586,59 @@ fn json_text(v: &Json) -> Option<std::borrow::Cow<'_, str>> {
     match v {
         Json::String(s) => Some(std::borrow::Cow::Borrowed(s)),
         Json::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
-        Json::Bool(b) => Some(std::borrow::Cow::Borrowed(if *b { "true" } else { "false" })),
+        Json::Bool(b) => Some(std::borrow::Cow::Borrowed(if *b {
+            "true"
+        } else {
+            "false"
+        })),
         _ => None,
     }
 }
 
 fn eval_item(t: &ItemTest, ev: &dyn EventSource) -> bool {
     match t {
-        ItemTest::Values { field: Some(f), groups, all, negate } => {
+        ItemTest::Values {
+            field: Some(f),
+            groups,
+            all,
+            negate,
+        } => {
             let v = ev.field(*f);
             let group_ok = |g: &Vec<matcher::ValueMatcher>| match v {
                 None => g.iter().any(|m| m.matches_missing()),
                 Some(v) => g.iter().any(|m| m.matches(v)),
             };
-            let r = if *all { groups.iter().all(group_ok) } else { groups.iter().any(group_ok) };
+            let r = if *all {
+                groups.iter().all(group_ok)
+            } else {
+                groups.iter().any(group_ok)
+            };
             r != *negate
         }
-        ItemTest::Values { field: None, groups, all, negate } => {
+        ItemTest::Values {
+            field: None,
+            groups,
+            all,
+            negate,
+        } => {
             let group_ok = |g: &Vec<matcher::ValueMatcher>| {
                 ev.any_string(&mut |s| g.iter().any(|m| m.matches_str(s)))
             };
-            let r = if *all { groups.iter().all(group_ok) } else { groups.iter().any(group_ok) };
+            let r = if *all {
+                groups.iter().all(group_ok)
+            } else {
+                groups.iter().any(group_ok)
+            };
             r != *negate
         }
         ItemTest::Exists { field, want } => ev.field(*field).is_some() == *want,
-        ItemTest::FieldRef { field, others, mode, cased, negate } => {
+        ItemTest::FieldRef {
+            field,
+            others,
+            mode,
+            cased,
+            negate,
+        } => {
             let a = ev.field(*field).and_then(json_text);
             let r = a.is_some_and(|a| {
                 others.iter().any(|o| {
@@ -545,7 +646,10 @@ fn eval_item(t: &ItemTest, ev: &dyn EventSource) -> bool {
                         let (a, b) = if *cased {
                             (a.clone(), b)
                         } else {
-                            (fold::fold(&a).into_owned().into(), fold::fold(&b).into_owned().into())
+                            (
+                                fold::fold(&a).into_owned().into(),
+                                fold::fold(&b).into_owned().into(),
+                            )
                         };
                         match mode {
                             RefMode::Exact => a == b,
@@ -560,4 +664,3 @@ fn eval_item(t: &ItemTest, ev: &dyn EventSource) -> bool {
         }
     }
 }
-

@@ -32,13 +32,21 @@ enum Kind {
     Any,
     /// Star-separated segments; `anchored_start`/`end` say whether the
     /// pattern begins/ends without a star.
-    Glob { segs: Vec<Vec<Seg>>, anchored_start: bool, anchored_end: bool },
+    Glob {
+        segs: Vec<Vec<Seg>>,
+        anchored_start: bool,
+        anchored_end: bool,
+    },
 }
 
 impl StrMatcher {
     /// Compiles `s`; `cased` keeps the letter case.
     pub fn new(s: &SigmaString, cased: bool) -> StrMatcher {
-        let s = if cased { s.clone() } else { s.map_literals(|l| fold(l).into_owned()) };
+        let s = if cased {
+            s.clone()
+        } else {
+            s.map_literals(|l| fold(l).into_owned())
+        };
         let toks = &s.tokens;
         let lit = |t: &Token| match t {
             Token::Lit(l) => Some(l.clone()),
@@ -60,9 +68,10 @@ impl StrMatcher {
                     match t {
                         Token::Star => segs.push(Vec::new()),
                         Token::One => segs.last_mut().expect("BUG: non-empty").push(Seg::One),
-                        Token::Lit(l) => {
-                            segs.last_mut().expect("BUG: non-empty").push(Seg::Lit(l.clone()))
-                        }
+                        Token::Lit(l) => segs
+                            .last_mut()
+                            .expect("BUG: non-empty")
+                            .push(Seg::Lit(l.clone())),
                     }
                 }
                 Kind::Glob {
@@ -92,9 +101,11 @@ impl StrMatcher {
             Kind::Suffix(l) => v.ends_with(l.as_str()),
             Kind::Contains(f) => f.find(v.as_bytes()).is_some(),
             Kind::Any => true,
-            Kind::Glob { segs, anchored_start, anchored_end } => {
-                glob(segs, *anchored_start, *anchored_end, v)
-            }
+            Kind::Glob {
+                segs,
+                anchored_start,
+                anchored_end,
+            } => glob(segs, *anchored_start, *anchored_end, v),
         }
     }
 
@@ -211,12 +222,14 @@ mod tests {
         assert!(m("a?c", "aéc"));
         assert!(!m("a?c", "ac"));
         assert!(m("*a?c*", "zzabczz"));
-        assert!(m("ab*ab", "ab"
-            .repeat(1)
-            .chars()
-            .chain("ab".chars())
-            .collect::<String>()
-            .as_str()));
+        assert!(m(
+            "ab*ab",
+            "ab".repeat(1)
+                .chars()
+                .chain("ab".chars())
+                .collect::<String>()
+                .as_str()
+        ));
         assert!(!m("ab*ab", "ab"));
         assert!(m("*.exe*x", ".exex"));
         assert!(m("?*", "x"));

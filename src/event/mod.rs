@@ -42,12 +42,24 @@ enum Seg {
     Key(String),
     /// Any child of an object (for `Event.UserData.<Element>.<Name>`).
     AnyChild,
+    /// A key equal to this name once its spaces are removed: Windows
+    /// Defender writes `Threat Name`, Sigma rules say `ThreatName`.
+    KeyNoSpaces(String),
 }
 
 type Path = Vec<Seg>;
 
 fn path(dotted: &str) -> Path {
-    dotted.split('.').map(|s| if s == "*" { Seg::AnyChild } else { Seg::Key(s.to_string()) }).collect()
+    dotted
+        .split('.')
+        .map(|s| {
+            if s == "*" {
+                Seg::AnyChild
+            } else {
+                Seg::Key(s.to_string())
+            }
+        })
+        .collect()
 }
 
 /// Per-field candidate paths for each layout.
@@ -74,9 +86,18 @@ const SYSTEM_SPECIAL: &[(&str, &str)] = &[
     ("Provider_Name", "Event.System.Provider.#attributes.Name"),
     ("Provider_Guid", "Event.System.Provider.#attributes.Guid"),
     ("ProviderName", "Event.System.Provider.#attributes.Name"),
-    ("EventSourceName", "Event.System.Provider.#attributes.EventSourceName"),
-    ("TimeCreated", "Event.System.TimeCreated.#attributes.SystemTime"),
-    ("SystemTime", "Event.System.TimeCreated.#attributes.SystemTime"),
+    (
+        "EventSourceName",
+        "Event.System.Provider.#attributes.EventSourceName",
+    ),
+    (
+        "TimeCreated",
+        "Event.System.TimeCreated.#attributes.SystemTime",
+    ),
+    (
+        "SystemTime",
+        "Event.System.TimeCreated.#attributes.SystemTime",
+    ),
     ("ProcessID", "Event.System.Execution.#attributes.ProcessID"),
     ("ThreadID", "Event.System.Execution.#attributes.ThreadID"),
     ("UserID", "Event.System.Security.#attributes.UserID"),
@@ -84,7 +105,13 @@ const SYSTEM_SPECIAL: &[(&str, &str)] = &[
 
 /// Fields whose System form wins over an EventData field of the same name
 /// (EventData of some providers has its own `Channel`/`Level`).
-const SYSTEM_FIRST: &[&str] = &["EventID", "Channel", "Computer", "EventRecordID", "Provider_Name"];
+const SYSTEM_FIRST: &[&str] = &[
+    "EventID",
+    "Channel",
+    "Computer",
+    "EventRecordID",
+    "Provider_Name",
+];
 
 /// Winlogbeat/ECS names for Sigma fields (pySigma `ecs_windows`).
 const ECS: &[(&str, &[&str])] = &[
@@ -104,7 +131,10 @@ const ECS: &[(&str, &[&str])] = &[
 
 /// Flat-layout aliases (Mordor/NXLog, Azure Log Analytics).
 const FLAT_ALIASES: &[(&str, &[&str])] = &[
-    ("Provider_Name", &["SourceName", "ProviderName", "Provider", "EventSourceName"]),
+    (
+        "Provider_Name",
+        &["SourceName", "ProviderName", "Provider", "EventSourceName"],
+    ),
     ("Computer", &["Hostname", "Computer"]),
 ];
 
@@ -112,7 +142,10 @@ impl Resolver {
     /// Builds the candidate paths for `names` (index = field id), with
     /// `overrides` taking precedence over the built-in layouts.
     pub fn new(names: &[String], overrides: &FieldMap) -> Resolver {
-        let fields = names.iter().map(|n| Self::paths_for(n, overrides)).collect();
+        let fields = names
+            .iter()
+            .map(|n| Self::paths_for(n, overrides))
+            .collect();
         Resolver { fields }
     }
 
@@ -141,14 +174,25 @@ impl Resolver {
         if let Some((_, ecs)) = ECS.iter().find(|(n, _)| *n == name) {
             p.ecs.extend(ecs.iter().map(|s| path(s)));
         }
-        p.ecs.push(vec![path("winlog.event_data"), vec![key()]].concat());
-        p.ecs.push(vec![path("winlog.user_data"), vec![key()]].concat());
+        p.ecs
+            .push(vec![path("winlog.event_data"), vec![key()]].concat());
+        p.ecs
+            .push(vec![path("winlog.user_data"), vec![key()]].concat());
         // Flat
         p.flat.push(vec![key()]);
         if let Some((_, alias)) = FLAT_ALIASES.iter().find(|(n, _)| *n == name) {
             p.flat.extend(alias.iter().map(|s| path(s)));
         }
         p.flat.push(vec![Seg::Key("EventData".into()), key()]);
+        // Payload keys written with spaces (`Threat Name` for `ThreatName`).
+        if !name.contains(' ') && !name.contains('.') {
+            let spaced = |prefix: &str| {
+                vec![path(prefix), vec![Seg::KeyNoSpaces(name.to_string())]].concat()
+            };
+            p.evtx.push(spaced("Event.EventData"));
+            p.ecs.push(spaced("winlog.event_data"));
+            p.flat.push(vec![Seg::KeyNoSpaces(name.to_string())]);
+        }
         // A dotted name is also a literal path in every layout.
         if name.contains('.') {
             for l in [&mut p.evtx, &mut p.ecs, &mut p.flat] {
@@ -179,6 +223,10 @@ fn walk<'a>(v: &'a Json, p: &[Seg]) -> Option<&'a Json> {
     match first {
         Seg::Key(k) => walk(obj.get(k.as_str())?, rest),
         Seg::AnyChild => obj.values().find_map(|c| walk(c, rest)),
+        Seg::KeyNoSpaces(name) => obj
+            .iter()
+            .find(|(k, _)| k.contains(' ') && k.bytes().filter(|&b| b != b' ').eq(name.bytes()))
+            .and_then(|(_, c)| walk(c, rest)),
     }
 }
 
@@ -261,7 +309,9 @@ fn xml_data_fields(xml: &str) -> Map<String, Json> {
             continue;
         }
         rest = &rest[gt + 1..];
-        let Some(end) = rest.find("</Data>") else { break };
+        let Some(end) = rest.find("</Data>") else {
+            break;
+        };
         out.insert(name, Json::String(xml_unescape(&rest[..end])));
         rest = &rest[end + 7..];
     }
@@ -285,15 +335,27 @@ mod tests {
     use serde_json::json;
 
     fn resolver(names: &[&str]) -> Resolver {
-        Resolver::new(&names.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &FieldMap::new())
+        Resolver::new(
+            &names.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            &FieldMap::new(),
+        )
     }
 
     #[test]
     fn evtx_layout() {
         let ev = json!({"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":16384},"#text":7045},
             "Channel":"System","Provider":{"#attributes":{"Name":"Service Control Manager"}}},
-            "EventData":{"ImagePath":"C:\\x.exe"},"UserData":{"LogFileCleared":{"SubjectUserName":"bob"}}}});
-        let r = resolver(&["EventID", "Channel", "Provider_Name", "ImagePath", "SubjectUserName", "Nope"]);
+            "EventData":{"ImagePath":"C:\\x.exe","Threat Name":"eicar"},
+            "UserData":{"LogFileCleared":{"SubjectUserName":"bob"}}}});
+        let r = resolver(&[
+            "EventID",
+            "Channel",
+            "Provider_Name",
+            "ImagePath",
+            "SubjectUserName",
+            "Nope",
+            "ThreatName",
+        ]);
         let l = Layout::detect(&ev);
         assert_eq!(l, Layout::Evtx);
         assert_eq!(r.lookup(&ev, l, 0), Some(&json!(7045)));
@@ -302,12 +364,19 @@ mod tests {
         assert_eq!(r.lookup(&ev, l, 3), Some(&json!("C:\\x.exe")));
         assert_eq!(r.lookup(&ev, l, 4), Some(&json!("bob")));
         assert_eq!(r.lookup(&ev, l, 5), None);
+        assert_eq!(r.lookup(&ev, l, 6), Some(&json!("eicar")));
     }
 
     #[test]
     fn ecs_and_flat_layouts() {
-        let r = resolver(&["EventID", "ScriptBlockText", "Provider_Name", "winlog.channel"]);
-        let ecs = json!({"winlog":{"event_id":4104,"channel":"c","event_data":{"ScriptBlockText":"a"}}});
+        let r = resolver(&[
+            "EventID",
+            "ScriptBlockText",
+            "Provider_Name",
+            "winlog.channel",
+        ]);
+        let ecs =
+            json!({"winlog":{"event_id":4104,"channel":"c","event_data":{"ScriptBlockText":"a"}}});
         assert_eq!(r.lookup(&ecs, Layout::Ecs, 0), Some(&json!(4104)));
         assert_eq!(r.lookup(&ecs, Layout::Ecs, 1), Some(&json!("a")));
         assert_eq!(r.lookup(&ecs, Layout::Ecs, 3), Some(&json!("c")));
@@ -316,7 +385,10 @@ mod tests {
         assert_eq!(r.lookup(&ecs2, Layout::Ecs, 0), Some(&json!("4104")));
         assert_eq!(r.lookup(&ecs2, Layout::Ecs, 1), Some(&json!("b")));
         let flat = json!({"EventID":4104,"SourceName":"Microsoft-Windows-PowerShell","ScriptBlockText":"c"});
-        assert_eq!(r.lookup(&flat, Layout::Flat, 2), Some(&json!("Microsoft-Windows-PowerShell")));
+        assert_eq!(
+            r.lookup(&flat, Layout::Flat, 2),
+            Some(&json!("Microsoft-Windows-PowerShell"))
+        );
         assert_eq!(r.lookup(&flat, Layout::Flat, 1), Some(&json!("c")));
     }
 

@@ -213,5 +213,9 @@ impl<'a> Stats<'a> {
 
 /// Totals helper for callers that only have [`Counts`].
 pub fn gb_per_s(c: &Counts, secs: f64) -> f64 {
-    if secs > 0.0 { c.bytes as f64 / 1e9 / secs } else { 0.0 }
+    if secs > 0.0 {
+        c.bytes as f64 / 1e9 / secs
+    } else {
+        0.0
+    }
 }

@@ -36,10 +36,15 @@ impl AhoScanner {
     /// finds anything.
     pub fn new(literals: &[Vec<u8>]) -> Result<AhoScanner, BuildError> {
         if literals.is_empty() {
-            return Ok(AhoScanner { find: None, all: None });
+            return Ok(AhoScanner {
+                find: None,
+                all: None,
+            });
         }
         if literals.iter().any(|l| l.is_empty() || l.contains(&b'\n')) {
-            return Err(BuildError("BUG: empty literal or literal with a newline".into()));
+            return Err(BuildError(
+                "BUG: empty literal or literal with a newline".into(),
+            ));
         }
         let lowered: Vec<Vec<u8>> = literals.iter().map(|l| l.to_ascii_lowercase()).collect();
         let find = AhoCorasickBuilder::new()
@@ -50,7 +55,10 @@ impl AhoScanner {
             .match_kind(MatchKind::Standard)
             .build(&lowered)
             .map_err(|e| BuildError(format!("aho-corasick: {e}")))?;
-        Ok(AhoScanner { find: Some(find), all: Some(all) })
+        Ok(AhoScanner {
+            find: Some(find),
+            all: Some(all),
+        })
     }
 }
 
@@ -134,7 +142,10 @@ mod tests {
         let got = lines(&["abcd", "cdef", "zz"], "xx\nABCDEF\nnone\nzZ");
         assert_eq!(
             got,
-            vec![("ABCDEF".to_string(), vec![0, 1]), ("zZ".to_string(), vec![2])]
+            vec![
+                ("ABCDEF".to_string(), vec![0, 1]),
+                ("zZ".to_string(), vec![2])
+            ]
         );
     }
 

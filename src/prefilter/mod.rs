@@ -82,7 +82,8 @@ pub fn for_each_candidate_line<S: LiteralScanner>(
         // never a newline, so the line holding it is well defined.
         let last = end.saturating_sub(1).max(pos);
         let line_start = memchr::memrchr(b'\n', &haystack[pos..last]).map_or(pos, |i| pos + i + 1);
-        let line_end = memchr::memchr(b'\n', &haystack[last..]).map_or(haystack.len(), |i| last + i);
+        let line_end =
+            memchr::memchr(b'\n', &haystack[last..]).map_or(haystack.len(), |i| last + i);
         ids.clear();
         scanner.literals_in(haystack, line_start..line_end, scratch, ids);
         if !ids.is_empty() {

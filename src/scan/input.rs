@@ -43,13 +43,19 @@ pub fn expand(args: &[String], glob: Option<&str>) -> (Vec<Input>, Vec<(String, 
     let mut errors = Vec::new();
     for a in args {
         if a == "-" {
-            inputs.push(Input { name: "-".into(), source: Source::Stdin });
+            inputs.push(Input {
+                name: "-".into(),
+                source: Source::Stdin,
+            });
             continue;
         }
         let p = Path::new(a);
         match std::fs::metadata(p) {
             Ok(m) if m.is_dir() => walk(p, glob, &mut inputs, &mut errors),
-            Ok(_) => inputs.push(Input { name: a.clone(), source: Source::File(p.to_path_buf()) }),
+            Ok(_) => inputs.push(Input {
+                name: a.clone(),
+                source: Source::File(p.to_path_buf()),
+            }),
             Err(e) => errors.push((a.clone(), e.to_string())),
         }
     }
@@ -69,9 +75,15 @@ fn walk(dir: &Path, glob: Option<&str>, out: &mut Vec<Input>, errors: &mut Vec<(
         if p.is_dir() {
             walk(&p, glob, out, errors);
         } else {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if glob.is_none_or(|g| glob_match(g.as_bytes(), name.as_bytes())) {
-                out.push(Input { name: p.display().to_string(), source: Source::File(p) });
+                out.push(Input {
+                    name: p.display().to_string(),
+                    source: Source::File(p),
+                });
             }
         }
     }
@@ -161,7 +173,12 @@ pub fn read_all(inputs: &[Input], opts: ReadOptions, send: &mut dyn FnMut(Work) 
     }
 }
 
-fn read_one(i: usize, input: &Input, opts: ReadOptions, send: &mut dyn FnMut(Work) -> bool) -> bool {
+fn read_one(
+    i: usize,
+    input: &Input,
+    opts: ReadOptions,
+    send: &mut dyn FnMut(Work) -> bool,
+) -> bool {
     let end = |error: Option<String>, raw_bytes: u64, compression| Work::End {
         input: i,
         error,
@@ -170,7 +187,10 @@ fn read_one(i: usize, input: &Input, opts: ReadOptions, send: &mut dyn FnMut(Wor
     };
     let file = match &input.source {
         Source::Stdin => {
-            let mut counted = CountingReader { inner: io::stdin().lock(), count: 0 };
+            let mut counted = CountingReader {
+                inner: io::stdin().lock(),
+                count: 0,
+            };
             let (err, compression) = stream_maybe_compressed(i, &mut counted, opts, send);
             return send(end(err, counted.count, compression));
         }
@@ -209,7 +229,10 @@ fn read_one(i: usize, input: &Input, opts: ReadOptions, send: &mut dyn FnMut(Wor
         }
         return send(end(None, len, None));
     }
-    let mut counted = CountingReader { inner: file, count: 0 };
+    let mut counted = CountingReader {
+        inner: file,
+        count: 0,
+    };
     let (err, compression) = stream_maybe_compressed(i, &mut counted, opts, send);
     send(end(err, counted.count, compression))
 }
@@ -278,7 +301,11 @@ fn stream_maybe_compressed<R: Read>(
     let mut head = Vec::with_capacity(4);
     let _ = reader.by_ref().take(4).read_to_end(&mut head);
     let kind = magic(&head);
-    let peeked = Peeked { head, pos: 0, inner: reader };
+    let peeked = Peeked {
+        head,
+        pos: 0,
+        inner: reader,
+    };
     let result = match kind {
         Some("gzip") => stream_lines(i, flate2::read::MultiGzDecoder::new(peeked), opts, send),
         Some(_) => match zstd::stream::read::Decoder::new(peeked) {
@@ -342,7 +369,11 @@ fn stream_lines<R: Read>(
             let rest = buf.split_off(nl + 1);
             let len = buf.len() as u64;
             let chunk = std::mem::replace(&mut buf, rest);
-            if !send(Work::Chunk { input: i, offset, data: ChunkData::Owned(chunk) }) {
+            if !send(Work::Chunk {
+                input: i,
+                offset,
+                data: ChunkData::Owned(chunk),
+            }) {
                 return Ok(());
             }
             offset += len;
@@ -350,7 +381,11 @@ fn stream_lines<R: Read>(
     }
     if !buf.is_empty() {
         let len = buf.len() as u64;
-        if !send(Work::Chunk { input: i, offset, data: ChunkData::Owned(buf) }) {
+        if !send(Work::Chunk {
+            input: i,
+            offset,
+            data: ChunkData::Owned(buf),
+        }) {
             return Ok(());
         }
         offset += len;
@@ -368,7 +403,10 @@ mod tests {
     fn collect(data: &[u8], chunk: usize) -> (Vec<(u64, Vec<u8>)>, Option<String>) {
         let mut out = Vec::new();
         let mut cursor = io::Cursor::new(data.to_vec());
-        let opts = ReadOptions { chunk_size: chunk, mmap: false };
+        let opts = ReadOptions {
+            chunk_size: chunk,
+            mmap: false,
+        };
         let (err, _) = stream_maybe_compressed(0, &mut cursor, opts, &mut |w| {
             if let Work::Chunk { offset, data, .. } = w {
                 out.push((offset, data.bytes().to_vec()));
@@ -380,7 +418,9 @@ mod tests {
 
     #[test]
     fn chunks_are_newline_aligned_and_complete() {
-        let data: Vec<u8> = (0..2000).flat_map(|i| format!("{{\"n\":{i}}}\n").into_bytes()).collect();
+        let data: Vec<u8> = (0..2000)
+            .flat_map(|i| format!("{{\"n\":{i}}}\n").into_bytes())
+            .collect();
         let (chunks, err) = collect(&data, 100);
         assert!(err.is_none());
         let joined: Vec<u8> = chunks.iter().flat_map(|(_, c)| c.clone()).collect();
@@ -399,11 +439,23 @@ mod tests {
         let gz = gz.finish().unwrap();
         let (chunks, err) = collect(&gz, 64);
         assert!(err.is_none());
-        assert_eq!(chunks.iter().flat_map(|(_, c)| c.clone()).collect::<Vec<_>>(), data);
+        assert_eq!(
+            chunks
+                .iter()
+                .flat_map(|(_, c)| c.clone())
+                .collect::<Vec<_>>(),
+            data
+        );
         let zs = zstd::encode_all(&data[..], 1).unwrap();
         let (chunks, err) = collect(&zs, 64);
         assert!(err.is_none());
-        assert_eq!(chunks.iter().flat_map(|(_, c)| c.clone()).collect::<Vec<_>>(), data);
+        assert_eq!(
+            chunks
+                .iter()
+                .flat_map(|(_, c)| c.clone())
+                .collect::<Vec<_>>(),
+            data
+        );
         // Truncated: an error, and the lines before the damage still arrive.
         let (chunks, err) = collect(&gz[..gz.len() / 2], 64);
         assert!(err.unwrap().contains("gzip"));

@@ -24,8 +24,8 @@ use serde_json::Value as Json;
 use crate::compile::{self, EventSource, FieldId, LiteralTarget, Plan};
 use crate::event::{self, FieldMap, Layout, Resolver};
 use crate::prefilter::{BuildError, EngineKind, Prefilter, PrefilterScratch};
-pub use input::{Input, ReadOptions, Source};
 use input::{ChunkData, Work};
+pub use input::{Input, ReadOptions, Source};
 
 /// Line accounting for one input or a whole scan.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -109,7 +109,10 @@ impl Default for ScanOptions {
         ScanOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             pin: true,
-            read: ReadOptions { chunk_size: DEFAULT_CHUNK, mmap: true },
+            read: ReadOptions {
+                chunk_size: DEFAULT_CHUNK,
+                mmap: true,
+            },
         }
     }
 }
@@ -180,17 +183,32 @@ struct ChunkOut {
 
 impl Scanner {
     /// Builds the prefilter for `plan` with `engine`.
-    pub fn new(plan: Plan, engine: EngineKind, field_map: &FieldMap) -> Result<Scanner, BuildError> {
+    pub fn new(
+        plan: Plan,
+        engine: EngineKind,
+        field_map: &FieldMap,
+    ) -> Result<Scanner, BuildError> {
         let prefilter = Prefilter::build(engine, &plan.literals)?;
         let resolver = Resolver::new(&plan.fields, field_map);
         let mut order: Vec<u32> = (0..plan.rules.len() as u32).collect();
-        order.sort_by(|&a, &b| plan.rules[a as usize].meta.id.cmp(&plan.rules[b as usize].meta.id));
+        order.sort_by(|&a, &b| {
+            plan.rules[a as usize]
+                .meta
+                .id
+                .cmp(&plan.rules[b as usize].meta.id)
+        });
         let mut rank = vec![0; plan.rules.len()];
         for (k, &r) in order.iter().enumerate() {
             rank[r as usize] = k as u32;
         }
         let all_rules = (0..plan.rules.len() as u32).collect();
-        Ok(Scanner { plan, prefilter, resolver, rank, all_rules })
+        Ok(Scanner {
+            plan,
+            prefilter,
+            resolver,
+            rank,
+            all_rules,
+        })
     }
 
     /// The compiled plan.
@@ -221,13 +239,18 @@ impl Scanner {
         let threads = opts.threads.max(1);
         let in_flight = threads * 4;
         let (work_tx, work_rx) = crossbeam_channel::bounded::<(u64, Work)>(in_flight);
-        let (out_tx, out_rx) = crossbeam_channel::bounded::<(u64, Result<ChunkOut, Work>)>(in_flight);
+        let (out_tx, out_rx) =
+            crossbeam_channel::bounded::<(u64, Result<ChunkOut, Work>)>(in_flight);
         let (slot_tx, slot_rx) = crossbeam_channel::bounded::<()>(in_flight);
         for _ in 0..in_flight {
             slot_tx.send(()).expect("BUG: slot pool");
         }
         let stop = AtomicBool::new(false);
-        let cores = if opts.pin { core_affinity::get_core_ids().unwrap_or_default() } else { Vec::new() };
+        let cores = if opts.pin {
+            core_affinity::get_core_ids().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let mut total = Counts::default();
 
         std::thread::scope(|s| {
@@ -256,9 +279,11 @@ impl Scanner {
                     let mut scratch = self.new_scratch();
                     for (seq, w) in work_rx {
                         let out = match w {
-                            Work::Chunk { input, offset, data } => {
-                                Ok(self.process_chunk(input, offset, data, &mut scratch))
-                            }
+                            Work::Chunk {
+                                input,
+                                offset,
+                                data,
+                            } => Ok(self.process_chunk(input, offset, data, &mut scratch)),
                             end @ Work::End { .. } => Err(end),
                         };
                         if out_tx.send((seq, out)).is_err() {
@@ -272,7 +297,8 @@ impl Scanner {
             // Emitter: put results back in order.
             let mut pending = std::collections::BTreeMap::new();
             let mut next = 0u64;
-            let mut per_input: Vec<(u64, InputSummary)> = vec![(0, InputSummary::default()); inputs.len()];
+            let mut per_input: Vec<(u64, InputSummary)> =
+                vec![(0, InputSummary::default()); inputs.len()];
             for (seq, out) in out_rx.iter() {
                 pending.insert(seq, out);
                 while let Some(out) = pending.remove(&next) {
@@ -304,7 +330,12 @@ impl Scanner {
                             *base += chunk.counts.lines;
                             summary.counts.add(&chunk.counts);
                         }
-                        Err(Work::End { input, error, raw_bytes, compression }) => {
+                        Err(Work::End {
+                            input,
+                            error,
+                            raw_bytes,
+                            compression,
+                        }) => {
                             let summary = &mut per_input[input].1;
                             summary.raw_bytes = raw_bytes;
                             summary.compression = compression;
@@ -320,12 +351,21 @@ impl Scanner {
         total
     }
 
-    fn process_chunk(&self, input: usize, offset: u64, data: ChunkData, sc: &mut Scratch) -> ChunkOut {
+    fn process_chunk(
+        &self,
+        input: usize,
+        offset: u64,
+        data: ChunkData,
+        sc: &mut Scratch,
+    ) -> ChunkOut {
         let bytes = data.bytes();
         let mut out = ChunkOut {
             input,
             offset,
-            counts: Counts { bytes: bytes.len() as u64, ..Counts::default() },
+            counts: Counts {
+                bytes: bytes.len() as u64,
+                ..Counts::default()
+            },
             hits: Vec::new(),
             invalid: Vec::new(),
             data: ChunkData::Owned(Vec::new()),
@@ -333,35 +373,49 @@ impl Scanner {
         sc.cands.clear();
         sc.cand_rules.clear();
         let plan = &self.plan;
-        let Scratch { prefilter, ids, stamp, generation, cands, cand_rules, line_hits } = sc;
-        let prefiltered = self.prefilter.candidate_lines(bytes, prefilter, ids, |range, ids| {
-            *generation = generation.wrapping_add(1);
-            if *generation == 0 {
-                stamp.iter_mut().for_each(|s| *s = 0);
-                *generation = 1;
-            }
-            let first = cand_rules.len();
-            let mut fallback = false;
-            for &id in ids {
-                match &plan.literal_targets[id as usize] {
-                    LiteralTarget::Rules(rules) => {
-                        for &r in rules {
-                            if stamp[r as usize] != *generation {
-                                stamp[r as usize] = *generation;
-                                cand_rules.push(r);
+        let Scratch {
+            prefilter,
+            ids,
+            stamp,
+            generation,
+            cands,
+            cand_rules,
+            line_hits,
+        } = sc;
+        let prefiltered = self
+            .prefilter
+            .candidate_lines(bytes, prefilter, ids, |range, ids| {
+                *generation = generation.wrapping_add(1);
+                if *generation == 0 {
+                    stamp.iter_mut().for_each(|s| *s = 0);
+                    *generation = 1;
+                }
+                let first = cand_rules.len();
+                let mut fallback = false;
+                for &id in ids {
+                    match &plan.literal_targets[id as usize] {
+                        LiteralTarget::Rules(rules) => {
+                            for &r in rules {
+                                if stamp[r as usize] != *generation {
+                                    stamp[r as usize] = *generation;
+                                    cand_rules.push(r);
+                                }
                             }
                         }
+                        LiteralTarget::Fallback => fallback = true,
                     }
-                    LiteralTarget::Fallback => fallback = true,
                 }
-            }
-            let all = fallback && compile::literals::needs_fallback(&bytes[range.clone()]);
-            if all || cand_rules.len() > first {
-                cands.push(Cand { start: range.start, rules: first..cand_rules.len(), all });
-            } else {
-                cand_rules.truncate(first);
-            }
-        });
+                let all = fallback && compile::literals::needs_fallback(&bytes[range.clone()]);
+                if all || cand_rules.len() > first {
+                    cands.push(Cand {
+                        start: range.start,
+                        rules: first..cand_rules.len(),
+                        all,
+                    });
+                } else {
+                    cand_rules.truncate(first);
+                }
+            });
         let every_line = !prefiltered || !plan.always.is_empty();
 
         let mut pos = 0;
@@ -399,7 +453,11 @@ impl Scanner {
                 match event::parse_line(line) {
                     Ok(root) => {
                         out.counts.events += 1;
-                        let view = View { root: &root, layout: Layout::detect(&root), resolver: &self.resolver };
+                        let view = View {
+                            root: &root,
+                            layout: Layout::detect(&root),
+                            resolver: &self.resolver,
+                        };
                         let gate_in = compile::gate_inputs(&view);
                         line_hits.clear();
                         for &r in rules.iter().chain(extra) {
@@ -410,7 +468,11 @@ impl Scanner {
                         line_hits.sort_unstable_by_key(|&r| self.rank[r as usize]);
                         line_hits.dedup();
                         let start = pos;
-                        out.hits.extend(line_hits.iter().map(|&r| (rel, start, start + line.len(), r)));
+                        out.hits.extend(
+                            line_hits
+                                .iter()
+                                .map(|&r| (rel, start, start + line.len(), r)),
+                        );
                     }
                     Err(e) => {
                         out.counts.invalid_lines += 1;

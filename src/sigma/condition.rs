@@ -96,7 +96,11 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, CondError> {
                     w => Tok::Ident(w.to_string()),
                 });
             }
-            c => return Err(CondError(format!("unexpected character {c:?} in condition"))),
+            c => {
+                return Err(CondError(format!(
+                    "unexpected character {c:?} in condition"
+                )));
+            }
         }
     }
     Ok(out)
@@ -183,10 +187,14 @@ impl Parser {
                             self.pos += 1;
                             Ok(Cond::Of { all, pattern: p })
                         }
-                        _ => Err(CondError("`of` must be followed by a pattern or `them`".into())),
+                        _ => Err(CondError(
+                            "`of` must be followed by a pattern or `them`".into(),
+                        )),
                     }
                 } else if w.contains('*') {
-                    Err(CondError(format!("wildcard identifier `{w}` outside `1 of`/`all of`")))
+                    Err(CondError(format!(
+                        "wildcard identifier `{w}` outside `1 of`/`all of`"
+                    )))
                 } else {
                     Ok(Cond::Ident(w))
                 }
@@ -203,10 +211,17 @@ pub fn parse(s: &str) -> Result<Cond, CondError> {
     if toks.is_empty() {
         return Err(CondError("empty condition".into()));
     }
-    let mut p = Parser { toks, pos: 0, depth: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     let c = p.or()?;
     if p.pos != p.toks.len() {
-        return Err(CondError(format!("unexpected {:?} after the condition", p.toks[p.pos])));
+        return Err(CondError(format!(
+            "unexpected {:?} after the condition",
+            p.toks[p.pos]
+        )));
     }
     Ok(c)
 }
@@ -259,7 +274,10 @@ mod tests {
         // a or b and not c  ==  a or (b and (not c))
         assert_eq!(
             parse("a or b and not c").unwrap(),
-            Cond::Or(id("a"), Box::new(Cond::And(id("b"), Box::new(Cond::Not(id("c"))))))
+            Cond::Or(
+                id("a"),
+                Box::new(Cond::And(id("b"), Box::new(Cond::Not(id("c")))))
+            )
         );
     }
 
@@ -280,11 +298,23 @@ mod tests {
         assert_eq!(
             parse("1 of sel* and not all of filter_*").unwrap(),
             Cond::And(
-                Box::new(Cond::Of { all: false, pattern: "sel*".into() }),
-                Box::new(Cond::Not(Box::new(Cond::Of { all: true, pattern: "filter_*".into() })))
+                Box::new(Cond::Of {
+                    all: false,
+                    pattern: "sel*".into()
+                }),
+                Box::new(Cond::Not(Box::new(Cond::Of {
+                    all: true,
+                    pattern: "filter_*".into()
+                })))
             )
         );
-        assert_eq!(parse("any of them").unwrap(), Cond::Of { all: false, pattern: "them".into() });
+        assert_eq!(
+            parse("any of them").unwrap(),
+            Cond::Of {
+                all: false,
+                pattern: "them".into()
+            }
+        );
         assert!(parse("2 of them").is_err());
     }
 
@@ -294,7 +324,12 @@ mod tests {
         assert!(parse("a and").is_err());
         assert!(parse("(a").is_err());
         assert!(parse("a b").is_err());
-        assert!(parse("selection | count() > 5").unwrap_err().0.contains("deprecated"));
+        assert!(
+            parse("selection | count() > 5")
+                .unwrap_err()
+                .0
+                .contains("deprecated")
+        );
         assert!(parse("AND").is_ok_and(|c| c == Cond::Ident("AND".into())));
         let deep = format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000));
         assert!(parse(&deep).is_err());

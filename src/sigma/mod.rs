@@ -117,7 +117,10 @@ pub struct Rule {
 impl Rule {
     /// The id to report: `id`, else `name`, else the title.
     pub fn report_id(&self) -> &str {
-        self.id.as_deref().or(self.name.as_deref()).unwrap_or(&self.title)
+        self.id
+            .as_deref()
+            .or(self.name.as_deref())
+            .unwrap_or(&self.title)
     }
 }
 
@@ -168,7 +171,13 @@ pub fn collect_rule_files(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
-            errors.push(diag(path, 0, None, None, format!("cannot read rule path: {e}")));
+            errors.push(diag(
+                path,
+                0,
+                None,
+                None,
+                format!("cannot read rule path: {e}"),
+            ));
             return;
         }
     };
@@ -179,7 +188,13 @@ pub fn collect_rule_files(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
         Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
         Err(e) => {
-            errors.push(diag(path, 0, None, None, format!("cannot read rule directory: {e}")));
+            errors.push(diag(
+                path,
+                0,
+                None,
+                None,
+                format!("cannot read rule directory: {e}"),
+            ));
             return;
         }
     };
@@ -200,7 +215,13 @@ fn diag(
     title: Option<String>,
     message: String,
 ) -> Diagnostic {
-    Diagnostic { file: file.to_path_buf(), line, rule_id, title, message }
+    Diagnostic {
+        file: file.to_path_buf(),
+        line,
+        rule_id,
+        title,
+        message,
+    }
 }
 
 impl RuleSet {
@@ -219,7 +240,13 @@ impl RuleSet {
                 }
                 Err(e) => {
                     set.documents += 1;
-                    set.errors.push(diag(f, 0, None, None, format!("cannot read rule file: {e}")));
+                    set.errors.push(diag(
+                        f,
+                        0,
+                        None,
+                        None,
+                        format!("cannot read rule file: {e}"),
+                    ));
                 }
             }
         }
@@ -232,7 +259,13 @@ impl RuleSet {
             Ok(d) => d,
             Err(e) => {
                 self.documents += 1;
-                self.errors.push(diag(file, e.line, None, None, format!("YAML: {}", e.message)));
+                self.errors.push(diag(
+                    file,
+                    e.line,
+                    None,
+                    None,
+                    format!("YAML: {}", e.message),
+                ));
                 return;
             }
         };
@@ -269,9 +302,15 @@ fn str_field(doc: &Node, key: &str) -> Option<String> {
 fn parse_logsource(doc: &Node) -> LogSource {
     let ls = doc.get("logsource");
     let get = |k: &str| {
-        ls.and_then(|l| l.get(k)).and_then(|n| n.as_str()).map(|s| s.trim().to_ascii_lowercase())
+        ls.and_then(|l| l.get(k))
+            .and_then(|n| n.as_str())
+            .map(|s| s.trim().to_ascii_lowercase())
     };
-    LogSource { product: get("product"), category: get("category"), service: get("service") }
+    LogSource {
+        product: get("product"),
+        category: get("category"),
+        service: get("service"),
+    }
 }
 
 fn parse_rule(file: &Path, doc: &Node) -> Result<Rule, Diagnostic> {
@@ -289,9 +328,10 @@ fn parse_rule(file: &Path, doc: &Node) -> Result<Rule, Diagnostic> {
     };
     let detection = parse_detection(det).map_err(|(line, msg)| fail(line, msg))?;
     let tags = match doc.get("tags").map(|t| &t.kind) {
-        Some(NodeKind::Seq(items)) => {
-            items.iter().filter_map(|n| n.as_str().map(str::to_string)).collect()
-        }
+        Some(NodeKind::Seq(items)) => items
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_string))
+            .collect(),
         _ => Vec::new(),
     };
     Ok(Rule {
@@ -318,9 +358,12 @@ fn parse_filter(file: &Path, doc: &Node) -> Result<Filter, Diagnostic> {
         Some(NodeKind::Scalar { text, .. }) if text == "any" => FilterTarget::Any,
         Some(NodeKind::Scalar { text, .. }) => FilterTarget::Rules(vec![text.clone()]),
         Some(NodeKind::Seq(items)) if items.is_empty() => FilterTarget::Any,
-        Some(NodeKind::Seq(items)) => {
-            FilterTarget::Rules(items.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
-        }
+        Some(NodeKind::Seq(items)) => FilterTarget::Rules(
+            items
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_string))
+                .collect(),
+        ),
         Some(NodeKind::Map(_)) => return Err(fail(f.line, "`rules` must be a list".into())),
     };
     let detection = parse_detection(f).map_err(|(line, msg)| fail(line, msg))?;
@@ -363,9 +406,12 @@ fn parse_detection(det: &Node) -> Result<Detection, ParseErr> {
             }
             // Sigma 1 leftovers that carry no detection logic.
             "timeframe" => {
-                return Err((node.line, "`timeframe` belongs to the deprecated aggregation \
+                return Err((
+                    node.line,
+                    "`timeframe` belongs to the deprecated aggregation \
                      syntax; write a correlation rule instead"
-                    .into()));
+                        .into(),
+                ));
             }
             name => searches.push(parse_search(name, node)?),
         }
@@ -373,7 +419,11 @@ fn parse_detection(det: &Node) -> Result<Detection, ParseErr> {
     if conditions.is_empty() {
         return Err((det.line, "missing `condition`".into()));
     }
-    Ok(Detection { searches, conditions, condition_line })
+    Ok(Detection {
+        searches,
+        conditions,
+        condition_line,
+    })
 }
 
 fn parse_search(name: &str, node: &Node) -> Result<Search, ParseErr> {
@@ -409,7 +459,11 @@ fn parse_search(name: &str, node: &Node) -> Result<Search, ParseErr> {
             line: node.line,
         }]),
     }
-    Ok(Search { name: name.to_string(), line: node.line, alternatives })
+    Ok(Search {
+        name: name.to_string(),
+        line: node.line,
+        alternatives,
+    })
 }
 
 fn parse_map(entries: &[(String, Node)], line: usize) -> Result<Vec<Item>, ParseErr> {
@@ -445,7 +499,11 @@ fn parse_map(entries: &[(String, Node)], line: usize) -> Result<Vec<Item>, Parse
             }
         };
         items.push(Item {
-            field: if field.is_empty() { None } else { Some(field.to_string()) },
+            field: if field.is_empty() {
+                None
+            } else {
+                Some(field.to_string())
+            },
             modifiers,
             values,
             line: node.line,
@@ -479,7 +537,10 @@ mod tests {
         assert_eq!(r.logsource.product.as_deref(), Some("windows"));
         let d = &r.detection;
         assert_eq!(d.searches.len(), 3);
-        assert_eq!(d.searches[0].alternatives[0][0].modifiers, vec![Modifier::Contains, Modifier::All]);
+        assert_eq!(
+            d.searches[0].alternatives[0][0].modifiers,
+            vec![Modifier::Contains, Modifier::All]
+        );
         assert_eq!(d.searches[0].alternatives[0][1].values, vec![Value::Int(4)]);
         assert_eq!(d.searches[1].alternatives.len(), 2);
         assert_eq!(d.searches[2].alternatives[0][0].field, None);

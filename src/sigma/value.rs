@@ -175,12 +175,17 @@ impl Value {
                 return Value::Int(i);
             }
             let looks_float = text.bytes().any(|b| b.is_ascii_digit())
-                && text.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
             if looks_float && let Ok(f) = text.parse::<f64>() {
                 return Value::Float(f);
             }
         }
-        Value::Str { raw: text.to_string(), parsed: SigmaString::parse(text) }
+        Value::Str {
+            raw: text.to_string(),
+            parsed: SigmaString::parse(text),
+        }
     }
 
     /// The value as text, the way a string comparison sees it.
@@ -320,7 +325,10 @@ mod tests {
         assert_eq!(toks(r"\\\\"), vec![lit(r"\\")]);
         assert_eq!(toks(r"C:\Windows\"), vec![lit(r"C:\Windows\")]);
         assert_eq!(toks(r"\\\\srv"), vec![lit(r"\\srv")]);
-        assert_eq!(toks("a*b?c"), vec![lit("a"), Token::Star, lit("b"), Token::One, lit("c")]);
+        assert_eq!(
+            toks("a*b?c"),
+            vec![lit("a"), Token::Star, lit("b"), Token::One, lit("c")]
+        );
     }
 
     #[test]
@@ -334,13 +342,19 @@ mod tests {
     #[test]
     fn scalar_typing() {
         assert_eq!(Value::from_scalar("4104", true), Value::Int(4104));
-        assert!(matches!(Value::from_scalar("4104", false), Value::Str { .. }));
+        assert!(matches!(
+            Value::from_scalar("4104", false),
+            Value::Str { .. }
+        ));
         assert_eq!(Value::from_scalar("0x17", true), Value::Int(23));
         assert_eq!(Value::from_scalar("null", true), Value::Null);
         assert_eq!(Value::from_scalar("", true), Value::Null);
         assert!(matches!(Value::from_scalar("", false), Value::Str { .. }));
         assert_eq!(Value::from_scalar("true", true), Value::Bool(true));
         assert_eq!(Value::from_scalar("1.5", true), Value::Float(1.5));
-        assert!(matches!(Value::from_scalar("1.2.3", true), Value::Str { .. }));
+        assert!(matches!(
+            Value::from_scalar("1.2.3", true),
+            Value::Str { .. }
+        ));
     }
 }

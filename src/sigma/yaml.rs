@@ -47,7 +47,10 @@ impl Node {
 
     /// The value under `key` in a mapping node.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.as_map()?.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
     }
 
     /// The text of a scalar node.
@@ -103,7 +106,10 @@ impl Builder {
         }
         self.nodes += 1;
         if self.nodes > MAX_NODES {
-            self.error = Some(YamlError { line: node.line, message: "document too large".into() });
+            self.error = Some(YamlError {
+                line: node.line,
+                message: "document too large".into(),
+            });
             return;
         }
         if anchor > 0 {
@@ -144,11 +150,20 @@ impl MarkedEventReceiver for Builder {
         match ev {
             Event::Scalar(text, style, anchor, _tag) => {
                 let plain = style == TScalarStyle::Plain;
-                self.push(Node { kind: NodeKind::Scalar { text, plain }, line }, anchor);
+                self.push(
+                    Node {
+                        kind: NodeKind::Scalar { text, plain },
+                        line,
+                    },
+                    anchor,
+                );
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if self.stack.len() >= MAX_DEPTH {
-                    self.error = Some(YamlError { line, message: "nesting too deep".into() });
+                    self.error = Some(YamlError {
+                        line,
+                        message: "nesting too deep".into(),
+                    });
                     return;
                 }
                 self.stack.push(match ev {
@@ -158,20 +173,36 @@ impl MarkedEventReceiver for Builder {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let (node, anchor) = match self.stack.pop() {
-                    Some(Frame::Seq(items, anchor, line)) => {
-                        (Node { kind: NodeKind::Seq(items), line }, anchor)
-                    }
-                    Some(Frame::Map(entries, _, anchor, line)) => {
-                        (Node { kind: NodeKind::Map(entries), line }, anchor)
-                    }
+                    Some(Frame::Seq(items, anchor, line)) => (
+                        Node {
+                            kind: NodeKind::Seq(items),
+                            line,
+                        },
+                        anchor,
+                    ),
+                    Some(Frame::Map(entries, _, anchor, line)) => (
+                        Node {
+                            kind: NodeKind::Map(entries),
+                            line,
+                        },
+                        anchor,
+                    ),
                     None => return,
                 };
                 self.push(node, anchor);
             }
             Event::Alias(id) => {
-                let Some(node) = self.anchors.iter().rev().find(|(a, _)| *a == id).map(|(_, n)| n)
+                let Some(node) = self
+                    .anchors
+                    .iter()
+                    .rev()
+                    .find(|(a, _)| *a == id)
+                    .map(|(_, n)| n)
                 else {
-                    self.error = Some(YamlError { line, message: "unknown alias".into() });
+                    self.error = Some(YamlError {
+                        line,
+                        message: "unknown alias".into(),
+                    });
                     return;
                 };
                 let node = node.clone();
@@ -187,11 +218,19 @@ impl MarkedEventReceiver for Builder {
 /// Parses every document of a YAML stream. Each document's root node is
 /// returned with its line. An empty document (`---` alone) yields no node.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
-    let mut builder =
-        Builder { docs: Vec::new(), stack: Vec::new(), anchors: Vec::new(), nodes: 0, error: None };
+    let mut builder = Builder {
+        docs: Vec::new(),
+        stack: Vec::new(),
+        anchors: Vec::new(),
+        nodes: 0,
+        error: None,
+    };
     let mut parser = Parser::new_from_str(text);
     if let Err(e) = parser.load(&mut builder, true) {
-        return Err(YamlError { line: e.marker().line(), message: e.info().to_string() });
+        return Err(YamlError {
+            line: e.marker().line(),
+            message: e.info().to_string(),
+        });
     }
     if let Some(e) = builder.error {
         return Err(e);
@@ -211,10 +250,27 @@ mod tests {
         assert_eq!(m[0].0, "a");
         assert_eq!(m[1].0, "b");
         assert_eq!(m[1].1.line, 3);
-        let NodeKind::Seq(items) = &m[1].1.kind else { panic!() };
-        assert_eq!(items[0].kind, NodeKind::Scalar { text: "x".into(), plain: false });
-        assert_eq!(items[1].kind, NodeKind::Scalar { text: "y".into(), plain: true });
-        assert_eq!(docs[1].get("c").unwrap().get("d").unwrap().as_str(), Some("e"));
+        let NodeKind::Seq(items) = &m[1].1.kind else {
+            panic!()
+        };
+        assert_eq!(
+            items[0].kind,
+            NodeKind::Scalar {
+                text: "x".into(),
+                plain: false
+            }
+        );
+        assert_eq!(
+            items[1].kind,
+            NodeKind::Scalar {
+                text: "y".into(),
+                plain: true
+            }
+        );
+        assert_eq!(
+            docs[1].get("c").unwrap().get("d").unwrap().as_str(),
+            Some("e")
+        );
     }
 
     #[test]
@@ -227,7 +283,11 @@ mod tests {
     fn alias_bomb_is_an_error() {
         let mut y = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 0..8 {
-            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
             y.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
         assert!(parse_documents(&y).is_err());
