@@ -31,6 +31,13 @@ enum Command {
     Scan(ScanArgs),
     /// Write a synthetic NDJSON corpus (evtx_dump layout) to stdout or a file.
     Gen(GenArgs),
+    /// Benchmark reference: read every byte of the files once (mmap, all threads).
+    #[command(hide = true)]
+    Memscan {
+        files: Vec<PathBuf>,
+        #[arg(long, short = 'j')]
+        threads: Option<usize>,
+    },
     /// Work with rule sets without scanning.
     Rules {
         #[command(subcommand)]
@@ -188,6 +195,13 @@ fn main() -> ExitCode {
             output: a.output,
             quiet: a.quiet,
         }),
+        Command::Memscan { files, threads } => {
+            let t = threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let bytes = sigscan::scan::memscan(&files, t);
+            println!("{bytes}");
+            commands::EXIT_OK
+        }
         Command::Gen(a) => commands::generate(
             &sigscan::r#gen::GenConfig {
                 size: a.size,

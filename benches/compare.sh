@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Side-by-side throughput of sigscan against its references, in one run.
+#
+#   benches/compare.sh [--size BYTES] [--runs N] [--skip-mordor]
+#
+# Corpora (written to bench-out/, ignored by git):
+#   gen-1g.ndjson   `sigscan gen --size 1g --seed 1`: synthetic evtx_dump events
+#   mordor-all.ndjson  ../shared/events/otrf-mordor-windows-host-all.ndjson.zst,
+#                      decompressed (1.56 GB)
+# Rows, each the best of N warm-cache runs:
+#   raw memory scan   `sigscan memscan` (mmap, every byte read once, all threads)
+#   ripgrep           `rg -c -i -F -f <the seed rule's 38 literals>`
+#   sigscan <engine>  the seed rule (gen corpus) or all SigmaHQ Windows rules
+#                     (rules/windows + rules-threat-hunting/windows, mordor)
+# Prints a Markdown table: seconds, GB/s, events/s, hits, and ratios against
+# ripgrep and the raw scan. Needs a release build; builds one with the
+# hyperscan feature when libhyperscan is installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=1g runs=3 mordor=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --size) size=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --skip-mordor) mordor=0; shift ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+features=""
+if pkg-config --exists libhs 2>/dev/null || [ -e /usr/include/hs/hs.h ]; then features="--features hyperscan"; fi
+cargo build --release $features >&2
+bin=target/release/sigscan
+out=bench-out
+mkdir -p $out
+shared=../shared
+seed_rule=corpora/rules/posh_win_api_functions.yml
+sed -n "/ScriptBlockText|contains:/,/condition:/p" $seed_rule | sed -n "s/^ *- '\(.*\)'$/\1/p" > $out/seed-literals.txt
+[ "$(wc -l < $out/seed-literals.txt)" -eq 38 ] || { echo "expected 38 seed literals" >&2; exit 1; }
+
+gen=$out/gen-$size.ndjson
+[ -s "$gen" ] || $bin gen --size "$size" --seed 1 -o "$gen" 2> $out/gen-summary.json
+cat $out/gen-summary.json 2>/dev/null >&2 || true
+
+best() { # best wall time of $runs runs of "$@", output of the last run in $out/last
+  local b=""
+  for _ in $(seq "$runs"); do
+    local s e t
+    s=$(date +%s.%N); "$@" > $out/last 2> $out/last.err || true; e=$(date +%s.%N)
+    t=$(echo "$e - $s" | bc -l)
+    if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi
+  done
+  echo "$b"
+}
+
+table() { # corpus label, file, events, then rows "name|secs|hits"
+  local label=$1 file=$2 events=$3; shift 3
+  local bytes; bytes=$(stat -c %s "$file")
+  local rg_t="" raw_t=""
+  for row in "$@"; do
+    IFS='|' read -r name t hits <<< "$row"
+    [ "$name" = "ripgrep" ] && rg_t=$t
+    [ "$name" = "raw memory scan" ] && raw_t=$t
+  done
+  echo
+  echo "### $label ($(echo "scale=2; $bytes/1000000000" | bc) GB, $events events, $(nproc) threads)"
+  echo
+  echo "| tool | s | GB/s | events/s | hits | vs ripgrep | vs raw scan |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  for row in "$@"; do
+    IFS='|' read -r name t hits <<< "$row"
+    local gbs evs vrg vraw
+    gbs=$(echo "scale=2; $bytes/1000000000/$t" | bc -l)
+    evs=$(echo "$events/$t" | bc -l | xargs printf '%.0f')
+    vrg=$([ -n "$rg_t" ] && echo "scale=2; $rg_t/$t" | bc -l | xargs printf '%.2fx' || echo -)
+    vraw=$([ -n "$raw_t" ] && echo "scale=2; $raw_t/$t" | bc -l | xargs printf '%.2fx' || echo -)
+    printf '| %s | %.3f | %s | %s | %s | %s | %s |\n' "$name" "$t" "$gbs" "$evs" "$hits" "$vrg" "$vraw"
+  done
+}
+
+hits() { wc -l < $out/last | tr -d ' '; }
+
+run_corpus() { # label file rules...
+  local label=$1 file=$2; shift 2
+  local rules=()
+  for r in "$@"; do rules+=(--rules "$r"); done
+  cat "$file" > /dev/null # warm the page cache
+  local rows=()
+  local t
+  t=$(best $bin memscan "$file"); rows+=("raw memory scan|$t|-")
+  if command -v rg >/dev/null && [ "$label" = "seed rule" ]; then
+    t=$(best rg -c -i -F -f $out/seed-literals.txt "$file"); rows+=("ripgrep -c -i -F -f|$t|$(cat $out/last) lines")
+  fi
+  local events=""
+  for engine in hyperscan rust; do
+    if [ "$engine" = hyperscan ] && [ -z "$features" ]; then continue; fi
+    t=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet --stats "$file")
+    rows+=("sigscan --engine $engine|$t|$(hits)")
+    events=$(grep -o '"events":[0-9]*' $out/last.err | head -1 | cut -d: -f2)
+    grep -o '"candidate_lines":[0-9]*\|"always_eval_rules":[0-9]*\|"rules_loaded":[0-9]*' $out/last.err | tr '\n' ' ' >&2; echo >&2
+  done
+  for th in 1; do
+    engine=$([ -n "$features" ] && echo hyperscan || echo rust)
+    t=$(best $bin scan "${rules[@]}" --engine $engine --threads $th --no-event --quiet "$file")
+    rows+=("sigscan --engine $engine --threads $th|$t|$(hits)")
+  done
+  table "$label" "$file" "${events:-?}" "${rows[@]}"
+}
+
+run_corpus "seed rule" "$gen" $seed_rule
+
+if [ $mordor = 1 ] && [ -e $shared/events/otrf-mordor-windows-host-all.ndjson.zst ]; then
+  mordor_file=$out/mordor-all.ndjson
+  [ -s $mordor_file ] || zstd -dc $shared/events/otrf-mordor-windows-host-all.ndjson.zst > $mordor_file
+  run_corpus "all SigmaHQ Windows rules" $mordor_file $shared/sigma/rules/windows $shared/sigma/rules-threat-hunting/windows
+fi
