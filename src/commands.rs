@@ -328,6 +328,12 @@ pub struct CheckRecord {
     pub status: &'static str,
     /// Why, for errors.
     pub reason: Option<String>,
+    /// The logsource gate, for compiled rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<String>,
+    /// How the prefilter selects the rule, for compiled rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefilter: Option<String>,
 }
 
 /// Runs `sigscan rules check`. Returns the exit status.
@@ -355,6 +361,8 @@ pub fn rules_check(opts: &RuleOptions, json: bool) -> i32 {
             title: Some(r.meta.title.clone()),
             status: "ok",
             reason: None,
+            gate: Some(r.gate_description()),
+            prefilter: Some(r.guard_description()),
         });
     }
     for d in &errors {
@@ -365,6 +373,8 @@ pub fn rules_check(opts: &RuleOptions, json: bool) -> i32 {
             title: d.title.clone(),
             status: "error",
             reason: Some(d.message.clone()),
+            gate: None,
+            prefilter: None,
         });
     }
     records.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));

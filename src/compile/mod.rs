@@ -81,6 +81,60 @@ struct GateClause {
     renames: Vec<(FieldId, FieldId)>,
 }
 
+/// Which events a rule's logsource admits.
+#[derive(Clone, Debug)]
+enum CGate {
+    /// Every event (`--no-logsource`).
+    Any,
+    /// Windows event-log records of these channels/EventIDs; empty: none.
+    Clauses(Vec<GateClause>),
+    /// Any Windows event-log record (product windows, no category/service).
+    AnyWindows,
+    /// Records that are not Windows event-log records (other products): a
+    /// zeek or cisco rule must not judge a Windows event.
+    NonWindows,
+}
+
+/// The gate policy: Windows logsources map to channel/EventID clauses
+/// (`sigma::logsource`); a Windows logsource with no event-log source admits
+/// nothing; a product-less logsource whose category is a Windows one (e.g.
+/// `antivirus`) is read as Windows; every other product admits only
+/// non-Windows records. A record is a Windows one when it has a `Channel`.
+fn rule_gate(ls: &LogSource, interner: &mut Interner) -> (CGate, Option<String>) {
+    let (cat, svc) = (ls.category.as_deref(), ls.service.as_deref());
+    let product = ls.product.as_deref();
+    let windows = product.is_some_and(|p| p.eq_ignore_ascii_case("windows"));
+    let gate = if windows {
+        logsource::windows_gate(product, cat, svc)
+    } else if product.is_none() && (cat.is_some() || svc.is_some()) {
+        match logsource::windows_gate(Some("windows"), cat, svc) {
+            g @ Gate::AnyOf(_) => g,
+            _ => return (CGate::NonWindows, None),
+        }
+    } else {
+        return (CGate::NonWindows, None);
+    };
+    match gate {
+        Gate::None => (CGate::AnyWindows, None),
+        Gate::Unknown(why) => (CGate::Clauses(Vec::new()), Some(why)),
+        Gate::AnyOf(clauses) => {
+            let clauses = clauses
+                .iter()
+                .map(|c| GateClause {
+                    channel: fold::fold(c.channel).into_owned(),
+                    event_ids: c.event_ids.iter().map(|&e| e as i64).collect(),
+                    renames: c
+                        .renames
+                        .iter()
+                        .map(|(from, to)| (interner.intern(from), interner.intern(to)))
+                        .collect(),
+                })
+                .collect();
+            (CGate::Clauses(clauses), None)
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 enum CCond {
     Search(usize),
@@ -105,8 +159,8 @@ pub enum Guard {
 pub struct CompiledRule {
     /// What hits report.
     pub meta: RuleMeta,
-    /// The logsource gate: `None` = no gate; `Some(empty)` = never passes.
-    gate: Option<Vec<GateClause>>,
+    /// The logsource gate.
+    gate: CGate,
     /// Why the gate is what it is (for `explain`), when not obvious.
     pub gate_note: Option<String>,
     searches: Vec<Vec<Vec<ItemTest>>>,
@@ -298,43 +352,20 @@ fn compile_rule(
     let detection_lits = cond_literals(&cond, &search_lits).map(literals::minimize);
 
     let (gate, gate_note) = if opts.no_logsource {
-        (None, None)
+        (CGate::Any, None)
     } else {
-        let ls = &rule.logsource;
-        match logsource::windows_gate(
-            ls.product.as_deref(),
-            ls.category.as_deref(),
-            ls.service.as_deref(),
-        ) {
-            Gate::None => (None, None),
-            Gate::Unknown(why) => (Some(Vec::new()), Some(why)),
-            Gate::AnyOf(clauses) => {
-                let clauses = clauses
-                    .iter()
-                    .map(|c| GateClause {
-                        channel: fold::fold(c.channel).into_owned(),
-                        event_ids: c.event_ids.iter().map(|&e| e as i64).collect(),
-                        renames: c
-                            .renames
-                            .iter()
-                            .map(|(from, to)| (interner.intern(from), interner.intern(to)))
-                            .collect(),
-                    })
-                    .collect();
-                (Some(clauses), None)
-            }
-        }
+        rule_gate(&rule.logsource, interner)
     };
-    let gate_lits = gate.as_ref().and_then(|clauses| {
-        if clauses.is_empty() {
-            return None;
+    let gate_lits = match &gate {
+        CGate::Clauses(clauses) if !clauses.is_empty() => {
+            let variants: Vec<_> = clauses
+                .iter()
+                .map(|c| crate::sigma::value::SigmaString::literal(&c.channel))
+                .collect();
+            literals::any_of(&variants)
         }
-        let variants: Vec<_> = clauses
-            .iter()
-            .map(|c| crate::sigma::value::SigmaString::literal(&c.channel))
-            .collect();
-        literals::any_of(&variants)
-    });
+        _ => None,
+    };
     let guard = match (detection_lits, gate_lits) {
         (Some(d), Some(g)) if literals::min_len(&d) < MIN_DETECTION_LITERAL => Guard::Gate(g),
         (Some(d), _) => Guard::Detection(d),
@@ -544,8 +575,10 @@ impl CompiledRule {
     /// [`gate_inputs`] for this event (computed once per event).
     pub fn matches(&self, ev: &dyn EventSource, gate_in: &(Option<String>, Option<i64>)) -> bool {
         match &self.gate {
-            None => self.eval(&self.cond, ev),
-            Some(clauses) => {
+            CGate::Any => self.eval(&self.cond, ev),
+            CGate::AnyWindows => gate_in.0.is_some() && self.eval(&self.cond, ev),
+            CGate::NonWindows => gate_in.0.is_none() && self.eval(&self.cond, ev),
+            CGate::Clauses(clauses) => {
                 let (Some(channel), id) = gate_in else {
                     return false;
                 };
@@ -567,6 +600,40 @@ impl CompiledRule {
                     )
                 }
             }
+        }
+    }
+
+    /// The logsource gate in words (for `rules check` and `explain`).
+    pub fn gate_description(&self) -> String {
+        match &self.gate {
+            CGate::Any => "none (--no-logsource)".into(),
+            CGate::AnyWindows => "any Windows event-log record".into(),
+            CGate::NonWindows => "records that are not Windows event-log records".into(),
+            CGate::Clauses(c) if c.is_empty() => format!(
+                "never ({})",
+                self.gate_note.as_deref().unwrap_or("no event-log source")
+            ),
+            CGate::Clauses(c) => c
+                .iter()
+                .map(|c| {
+                    let ids: Vec<String> = c.event_ids.iter().map(i64::to_string).collect();
+                    if ids.is_empty() {
+                        c.channel.clone()
+                    } else {
+                        format!("{}/{}", c.channel, ids.join(","))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" | "),
+        }
+    }
+
+    /// How the prefilter selects the rule, in words.
+    pub fn guard_description(&self) -> String {
+        match &self.guard {
+            Guard::Detection(l) => format!("{} detection literal(s)", l.len()),
+            Guard::Gate(l) => format!("{} channel literal(s)", l.len()),
+            Guard::Always => "always evaluated (no literal)".into(),
         }
     }
 

@@ -51,8 +51,13 @@ impl AhoScanner {
             .match_kind(MatchKind::LeftmostFirst)
             .build(&lowered)
             .map_err(|e| BuildError(format!("aho-corasick: {e}")))?;
+        // PERF: the overlapping pass runs over every candidate line; a DFA
+        // is several times faster there than the default NFA for thousands
+        // of literals (measured on mordor with all SigmaHQ Windows rules:
+        // the NFA's `try_find_overlapping_fwd` took 44% of the profile).
         let all = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&lowered)
             .map_err(|e| BuildError(format!("aho-corasick: {e}")))?;
         Ok(AhoScanner {

@@ -137,16 +137,37 @@ pub struct Scanner {
     all_rules: Vec<u32>,
 }
 
-/// One event as the compiled rules see it.
+/// One event as the compiled rules see it. Field lookups are memoised per
+/// event: thousands of rules ask for the same few fields (`Image`,
+/// `CommandLine`), and each lookup walks several layout paths.
 struct View<'a> {
     root: &'a Json,
     layout: Layout,
     resolver: &'a Resolver,
+    cache: std::cell::RefCell<Vec<(FieldId, Option<&'a Json>)>>,
+}
+
+impl<'a> View<'a> {
+    fn new(root: &'a Json, resolver: &'a Resolver) -> View<'a> {
+        let cache = std::cell::RefCell::new(Vec::with_capacity(32));
+        View {
+            root,
+            layout: Layout::detect(root),
+            resolver,
+            cache,
+        }
+    }
 }
 
 impl EventSource for View<'_> {
     fn field(&self, id: FieldId) -> Option<&Json> {
-        self.resolver.lookup(self.root, self.layout, id)
+        // PERF: a linear scan; an event touches a few dozen distinct fields.
+        if let Some(&(_, v)) = self.cache.borrow().iter().find(|(f, _)| *f == id) {
+            return v;
+        }
+        let v = self.resolver.lookup(self.root, self.layout, id);
+        self.cache.borrow_mut().push((id, v));
+        v
     }
     fn any_string(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
         event::any_string(self.root, f)
@@ -453,11 +474,7 @@ impl Scanner {
                 match event::parse_line(line) {
                     Ok(root) => {
                         out.counts.events += 1;
-                        let view = View {
-                            root: &root,
-                            layout: Layout::detect(&root),
-                            resolver: &self.resolver,
-                        };
+                        let view = View::new(&root, &self.resolver);
                         let gate_in = compile::gate_inputs(&view);
                         line_hits.clear();
                         for &r in rules.iter().chain(extra) {
