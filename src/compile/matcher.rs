@@ -142,6 +142,18 @@ impl ValueMatcher {
         }
     }
 
+    /// Tests a string value whose case fold the caller already computed
+    /// (`folded` = `fold(s)`): one fold per field value instead of one per
+    /// matcher.
+    pub fn matches_str_folded(&self, s: &str, folded: &std::cell::OnceCell<String>) -> bool {
+        match self {
+            ValueMatcher::Str(m) if !m.is_cased() => {
+                m.matches_folded(folded.get_or_init(|| super::fold::fold(s).into_owned()))
+            }
+            _ => self.matches_str(s),
+        }
+    }
+
     /// Tests a string value.
     pub fn matches_str(&self, s: &str) -> bool {
         match self {

@@ -671,8 +671,10 @@ fn eval_item(t: &ItemTest, ev: &dyn EventSource) -> bool {
             negate,
         } => {
             let v = ev.field(*f);
+            let folded = std::cell::OnceCell::new();
             let group_ok = |g: &Vec<matcher::ValueMatcher>| match v {
                 None => g.iter().any(|m| m.matches_missing()),
+                Some(Json::String(s)) => g.iter().any(|m| m.matches_str_folded(s, &folded)),
                 Some(v) => g.iter().any(|m| m.matches(v)),
             };
             let r = if *all {
@@ -689,7 +691,10 @@ fn eval_item(t: &ItemTest, ev: &dyn EventSource) -> bool {
             negate,
         } => {
             let group_ok = |g: &Vec<matcher::ValueMatcher>| {
-                ev.any_string(&mut |s| g.iter().any(|m| m.matches_str(s)))
+                ev.any_string(&mut |s| {
+                    let folded = std::cell::OnceCell::new();
+                    g.iter().any(|m| m.matches_str_folded(s, &folded))
+                })
             };
             let r = if *all {
                 groups.iter().all(group_ok)
