@@ -231,8 +231,12 @@ mod tests {
     /// Azure `EventData` as XML may spell characters as references.
     #[test]
     fn fallback_for_xml_character_references() {
-        assert!(needs_fallback(br#"{"EventData":"<Data>Virtual&#65;lloc</Data>"}"#));
-        assert!(needs_fallback(br#"{"EventData":"<Data>&#x56;irtual</Data>"}"#));
+        assert!(needs_fallback(
+            br#"{"EventData":"<Data>Virtual&#65;lloc</Data>"}"#
+        ));
+        assert!(needs_fallback(
+            br#"{"EventData":"<Data>&#x56;irtual</Data>"}"#
+        ));
         assert!(!needs_fallback(br#"{"a":"x &# y"}"#));
         assert!(!needs_fallback(br#"{"a":"&#x;"}"#));
         assert!(!needs_fallback(br#"{"a":"&#12"}"#));
