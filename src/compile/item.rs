@@ -213,7 +213,7 @@ fn compile_value(item: &Item, v: &Value, placeholders: &Placeholders) -> Result<
             Value::Str { raw, .. } => raw.clone(),
             other => other.text(),
         };
-        let mut pattern = raw;
+        let pattern = raw;
         let mut b = (false, false, false);
         for m in &mods[1..] {
             match m {
