@@ -28,7 +28,8 @@ enum Kind {
     Exact(String),
     Prefix(String),
     Suffix(String),
-    Contains(memmem::Finder<'static>),
+    /// Boxed: a `Finder` is large and most matchers are not substring tests.
+    Contains(Box<memmem::Finder<'static>>),
     Any,
     /// Star-separated segments; `anchored_start`/`end` say whether the
     /// pattern begins/ends without a star; `has_one` whether there is a `?`.
@@ -61,7 +62,7 @@ impl StrMatcher {
             [Token::Star, Token::Lit(l)] => Kind::Suffix(l.clone()),
             [Token::Star, m, Token::Star] if lit(m).is_some() => {
                 let l = lit(m).expect("BUG: checked");
-                Kind::Contains(memmem::Finder::new(l.as_bytes()).into_owned())
+                Kind::Contains(Box::new(memmem::Finder::new(l.as_bytes()).into_owned()))
             }
             _ => {
                 let mut segs = vec![Vec::new()];
@@ -281,14 +282,7 @@ mod tests {
         assert!(m("a?c", "aéc"));
         assert!(!m("a?c", "ac"));
         assert!(m("*a?c*", "zzabczz"));
-        assert!(m(
-            "ab*ab",
-            "ab".repeat(1)
-                .chars()
-                .chain("ab".chars())
-                .collect::<String>()
-                .as_str()
-        ));
+        assert!(m("ab*ab", "abab"));
         assert!(!m("ab*ab", "ab"));
         assert!(m("*.exe*x", ".exex"));
         assert!(m("?*", "x"));

@@ -159,9 +159,9 @@ impl Resolver {
         }
         let key = || Seg::Key(name.to_string());
         // evtx_dump
-        let system = vec![path("Event.System"), vec![key()]].concat();
-        let data = vec![path("Event.EventData"), vec![key()]].concat();
-        let user = vec![path("Event.UserData.*"), vec![key()]].concat();
+        let system = [path("Event.System"), vec![key()]].concat();
+        let data = [path("Event.EventData"), vec![key()]].concat();
+        let user = [path("Event.UserData.*"), vec![key()]].concat();
         if let Some((_, special)) = SYSTEM_SPECIAL.iter().find(|(n, _)| *n == name) {
             p.evtx.push(path(special));
             // `evtx_dump --separate-json-attributes` writes `Provider_attributes`
@@ -179,9 +179,8 @@ impl Resolver {
             p.ecs.extend(ecs.iter().map(|s| path(s)));
         }
         p.ecs
-            .push(vec![path("winlog.event_data"), vec![key()]].concat());
-        p.ecs
-            .push(vec![path("winlog.user_data"), vec![key()]].concat());
+            .push([path("winlog.event_data"), vec![key()]].concat());
+        p.ecs.push([path("winlog.user_data"), vec![key()]].concat());
         // Flat
         p.flat.push(vec![key()]);
         if let Some((_, alias)) = FLAT_ALIASES.iter().find(|(n, _)| *n == name) {
@@ -190,9 +189,8 @@ impl Resolver {
         p.flat.push(vec![Seg::Key("EventData".into()), key()]);
         // Payload keys written with spaces (`Threat Name` for `ThreatName`).
         if !name.contains(' ') && !name.contains('.') {
-            let spaced = |prefix: &str| {
-                vec![path(prefix), vec![Seg::KeyNoSpaces(name.to_string())]].concat()
-            };
+            let spaced =
+                |prefix: &str| [path(prefix), vec![Seg::KeyNoSpaces(name.to_string())]].concat();
             p.evtx.push(spaced("Event.EventData"));
             p.ecs.push(spaced("winlog.event_data"));
             p.flat.push(vec![Seg::KeyNoSpaces(name.to_string())]);
@@ -248,20 +246,21 @@ pub fn any_string(v: &Json, f: &mut dyn FnMut(&str) -> bool) -> bool {
     // Iterative, so hostile nesting cannot overflow the stack.
     let mut stack = vec![v];
     while let Some(v) = stack.pop() {
-        match v {
-            Json::String(s) => {
-                if f(s) {
-                    return true;
-                }
+        let hit = match v {
+            Json::String(s) => f(s),
+            Json::Number(n) => f(&n.to_string()),
+            Json::Array(a) => {
+                stack.extend(a.iter().rev());
+                false
             }
-            Json::Number(n) => {
-                if f(&n.to_string()) {
-                    return true;
-                }
+            Json::Object(m) => {
+                stack.extend(m.values().rev());
+                false
             }
-            Json::Array(a) => stack.extend(a.iter().rev()),
-            Json::Object(m) => stack.extend(m.values().rev()),
-            _ => {}
+            Json::Bool(_) | Json::Null => false,
+        };
+        if hit {
+            return true;
         }
     }
     false
