@@ -5,8 +5,11 @@
 //! fold used everywhere is `lower(upper(lower(s)))`: it maps `ß`/`ẞ` to `ss`,
 //! `ſ` to `s`, the Kelvin sign to `k`, and agrees with Unicode full case
 //! folding on every cased letter pair; where it differs (dotless `ı` → `i`) it
-//! folds more, so it can only add matches. Pure-ASCII text, the common case,
-//! takes a byte-wise fast path.
+//! folds more, so it can only add matches. `str::to_lowercase` writes a
+//! word-final capital sigma as `ς`, so a fold would depend on where a word
+//! ends (`ΟΣ` → `ος`, but `ΟΣΑ` → `οσα`, and a contains test of one in the
+//! other fails); full case folding maps `ς` to `σ`, and so does this fold.
+//! Pure-ASCII text, the common case, takes a byte-wise fast path.
 
 use std::borrow::Cow;
 
@@ -19,7 +22,12 @@ pub fn fold(s: &str) -> Cow<'_, str> {
             Cow::Borrowed(s)
         }
     } else {
-        Cow::Owned(s.to_lowercase().to_uppercase().to_lowercase())
+        let folded = s.to_lowercase().to_uppercase().to_lowercase();
+        Cow::Owned(if folded.contains('ς') {
+            folded.replace('ς', "σ")
+        } else {
+            folded
+        })
     }
 }
 
@@ -45,6 +53,15 @@ mod tests {
         assert_eq!(fold("ÄÖÜ"), "äöü");
         assert_eq!(fold("\u{212A}ernel"), "kernel");
         assert_eq!(fold("ΣΊΣΥΦΟΣ"), fold("σίσυφος"));
+    }
+
+    #[test]
+    fn final_sigma_folds_like_sigma() {
+        assert_eq!(fold("ΟΣ"), "οσ");
+        assert_eq!(fold("λογος"), "λογοσ");
+        assert_eq!(fold("ς"), fold("Σ"));
+        assert!(fold("ΟΣΑ").contains(fold("ΟΣ").as_ref()));
+        assert!(fold("λογοσα").starts_with(fold("ΛΟΓΟΣ").as_ref()));
     }
 
     #[test]

@@ -93,11 +93,8 @@ pub fn compile_item(
     {
         return Err(format!("{}: `re` must be the first modifier", where_()));
     }
-    for (i, m) in mods.iter().enumerate() {
-        if mods[..i].contains(m) {
-            return Err(format!("{}: modifier {m:?} repeated", where_()));
-        }
-    }
+    // A repeated modifier is legal (SIGMA.md §2: pySigma's validator only
+    // warns) and is applied again, left to right like any other.
 
     if has(Exists) {
         if mods.len() != 1 {
@@ -216,15 +213,16 @@ fn compile_value(item: &Item, v: &Value, placeholders: &Placeholders) -> Result<
             Value::Str { raw, .. } => raw.clone(),
             other => other.text(),
         };
-        let mut pattern = raw;
+        let pattern = raw;
         let mut b = (false, false, false);
         for m in &mods[1..] {
             match m {
                 ReI => b.0 = true,
                 ReM => b.1 = true,
                 ReS => b.2 = true,
-                StartsWith if !pattern.starts_with('^') => pattern = format!("^(?:{pattern})"),
-                EndsWith if !pattern.ends_with('$') => pattern = format!("(?:{pattern})$"),
+                // On a regex these add `.*` (unless anchored; SIGMA.md §2),
+                // which a substring search already implies: they change
+                // nothing. They do not anchor.
                 StartsWith | EndsWith | Contains | Cased | All | Neq => {}
                 m => return Err(format!("modifier {m:?} cannot follow `re`")),
             }
@@ -320,7 +318,7 @@ fn compile_value(item: &Item, v: &Value, placeholders: &Placeholders) -> Result<
         variants = expand_placeholders(raw, placeholders)?
             .into_iter()
             .map(|s| Variant {
-                s: SigmaString::parse(&s.replace("\\%", "%")),
+                s: SigmaString::parse(&s),
                 bytes: None,
             })
             .collect();
@@ -510,57 +508,66 @@ pub fn windash(s: &SigmaString) -> Result<Vec<SigmaString>, String> {
     Ok(out)
 }
 
-/// Replaces `%name%` placeholders (not `\%`-escaped) with each of their
-/// values, in every combination. An unknown placeholder is an error naming it.
+/// Replaces `%name%` placeholders with each of their values, in every
+/// combination. An unknown placeholder is an error naming it.
+///
+/// Escapes (SIGMA.md §1): `\%` is a literal percent sign and comes out as
+/// `%`; any other backslash pair (`\\`, `\*`, …) is copied as is for
+/// [`SigmaString::parse`] to resolve, so `\\%name%` is a backslash before a
+/// placeholder. Text between percent signs that is not a placeholder name
+/// stays literal.
 pub fn expand_placeholders(raw: &str, placeholders: &Placeholders) -> Result<Vec<String>, String> {
     let mut results = vec![String::new()];
+    let push = |results: &mut Vec<String>, s: &str| results.iter_mut().for_each(|r| r.push_str(s));
     let mut rest = raw;
-    while !rest.is_empty() {
-        let Some(start) = find_unescaped_percent(rest) else {
-            results.iter_mut().for_each(|r| r.push_str(rest));
-            break;
-        };
-        let after = &rest[start + 1..];
-        let Some(len) = after.find('%') else {
-            results.iter_mut().for_each(|r| r.push_str(rest));
-            break;
-        };
-        let name = &after[..len];
-        let valid = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_alphanumeric() || "_-.".contains(c));
-        if !valid {
-            // Not a placeholder: keep the text up to the second `%` and go on.
-            let keep = &rest[..start + 1];
-            results.iter_mut().for_each(|r| r.push_str(keep));
-            rest = after;
-            continue;
-        }
-        let values = placeholders.get(name).ok_or_else(|| {
-            format!("unresolved placeholder %{name}% (give it in --placeholders)")
-        })?;
-        let prefix = &rest[..start];
-        let mut next = Vec::with_capacity(results.len() * values.len());
-        for r in &results {
-            for v in values {
-                next.push(format!("{r}{prefix}{v}"));
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '\\' => {
+                let pair: String = rest.chars().take(2).collect();
+                if pair == "\\%" {
+                    push(&mut results, "%");
+                } else {
+                    push(&mut results, &pair);
+                }
+                rest = &rest[pair.len()..];
+            }
+            '%' => {
+                let after = &rest[1..];
+                let name = after.find('%').map(|len| &after[..len]).filter(|name| {
+                    !name.is_empty()
+                        && name
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || "_-.".contains(c))
+                });
+                let Some(name) = name else {
+                    push(&mut results, "%");
+                    rest = after;
+                    continue;
+                };
+                let values = placeholders.get(name).ok_or_else(|| {
+                    format!("unresolved placeholder %{name}% (give it in --placeholders)")
+                })?;
+                let mut next = Vec::with_capacity(results.len() * values.len());
+                for r in &results {
+                    for v in values {
+                        next.push(format!("{r}{v}"));
+                    }
+                }
+                if next.len() > MAX_VARIANTS {
+                    return Err(format!(
+                        "placeholders expand to more than {MAX_VARIANTS} values"
+                    ));
+                }
+                results = next;
+                rest = &after[name.len() + 1..];
+            }
+            c => {
+                push(&mut results, c.encode_utf8(&mut [0; 4]));
+                rest = &rest[c.len_utf8()..];
             }
         }
-        if next.len() > MAX_VARIANTS {
-            return Err(format!(
-                "placeholders expand to more than {MAX_VARIANTS} values"
-            ));
-        }
-        results = next;
-        rest = &after[len + 1..];
     }
     Ok(results)
-}
-
-fn find_unescaped_percent(s: &str) -> Option<usize> {
-    let b = s.as_bytes();
-    (0..b.len()).find(|&i| b[i] == b'%' && (i == 0 || b[i - 1] != b'\\'))
 }
 
 #[cfg(test)]
@@ -590,6 +597,50 @@ mod tests {
         assert_eq!(star[1].tokens.first(), Some(&Token::Star));
     }
 
+    fn compiled(field_mods: &str, value: &str) -> Result<CompiledItem, String> {
+        let mut parts = field_mods.split('|');
+        let field = parts.next().unwrap().to_string();
+        let item = Item {
+            field: Some(field),
+            modifiers: parts.map(|m| Modifier::parse(m).unwrap()).collect(),
+            values: vec![Value::from_scalar(value, false)],
+            line: 1,
+        };
+        compile_item(&item, &mut |_| 0, &Placeholders::default())
+    }
+
+    fn matches(t: &CompiledItem, v: &str) -> bool {
+        let ItemTest::Values { groups, .. } = &t.test else {
+            panic!("not a value test")
+        };
+        groups
+            .iter()
+            .any(|g| g.iter().any(|m| m.matches(&serde_json::json!(v))))
+    }
+
+    /// SIGMA.md §2: on a regex, startswith/endswith add `.*` (a no-op for a
+    /// substring search); they do not anchor.
+    #[test]
+    fn re_startswith_endswith_do_not_anchor() {
+        let sw = compiled("F|re|startswith", "abc").unwrap();
+        assert!(matches(&sw, "abcdef") && matches(&sw, "xxabc"));
+        let ew = compiled("F|re|endswith", "abc").unwrap();
+        assert!(matches(&ew, "abcxx") && matches(&ew, "xxabc"));
+        assert!(!matches(&ew, "ab"));
+        let anchored = compiled("F|re|startswith", "^abc").unwrap();
+        assert!(!matches(&anchored, "xabc"));
+    }
+
+    /// SIGMA.md §2: repeating a modifier draws a warning, not an error.
+    #[test]
+    fn repeated_modifiers_apply_again() {
+        let c = compiled("F|contains|contains", "abc").unwrap();
+        assert!(matches(&c, "xabcx") && !matches(&c, "ab"));
+        let b = compiled("F|base64|base64", "a").unwrap();
+        // base64("a") = "YQ==", base64("YQ==") = "WVE9PQ==".
+        assert!(matches(&b, "WVE9PQ==") && !matches(&b, "YQ=="));
+    }
+
     #[test]
     fn placeholders() {
         let mut p = Placeholders::default();
@@ -600,8 +651,23 @@ mod tests {
         );
         assert_eq!(
             expand_placeholders(r"100\%", &p).unwrap(),
-            vec![r"100\%".to_string()]
+            vec!["100%".to_string()]
         );
+        // `\\` is an escaped backslash: the placeholder after it is live.
+        assert_eq!(
+            expand_placeholders(r"C:\\%Admins%\x", &p).unwrap(),
+            vec![r"C:\\root\x".to_string(), r"C:\\admin\x".to_string()]
+        );
+        // An escaped backslash, then an escaped percent sign.
+        assert_eq!(
+            expand_placeholders(r"a\\\%Admins%", &p).unwrap(),
+            vec![r"a\\%Admins%".to_string()]
+        );
+        assert_eq!(
+            expand_placeholders("50% of %Admins%", &p).unwrap(),
+            vec!["50% of root".to_string(), "50% of admin".to_string()]
+        );
+        assert_eq!(expand_placeholders("%", &p).unwrap(), vec!["%".to_string()]);
         assert!(
             expand_placeholders("%nope%", &p)
                 .unwrap_err()

@@ -14,7 +14,11 @@
 //!    `\uXXXX` escape, or a raw character such as the Kelvin sign whose case
 //!    fold is ASCII, may match without holding the piece byte for byte. The
 //!    prefilter searches for them too and such lines are evaluated against
-//!    every rule.
+//!    every rule. The escape counts after *any* run of backslashes, not only
+//!    an odd one: `\\u0041` is the text `\u0041` at the line's level but an
+//!    `A` once a JSON document held in a string (Azure's `EventData`) is
+//!    decoded. XML character references (`&#65;`, `&#x41;`) in an XML
+//!    string (Azure's `EventData` as XML) are fallbacks for the same reason.
 //! 3. **Formula rules:** `a and b` needs either side's set (the better one is
 //!    kept), `a or b` the union, `not a` nothing (decline).
 
@@ -111,21 +115,25 @@ pub fn min_len(set: &LitSet) -> usize {
     set.iter().map(Vec::len).min().unwrap_or(0)
 }
 
-/// The fallback literals: `\u` followed by each hex digit, and the UTF-8 of
-/// every character whose case fold is ASCII.
+/// The fallback literals: `\u` followed by each hex digit, `&#` (an XML
+/// character reference), and the UTF-8 of every character whose case fold is
+/// ASCII.
 pub fn fallback_literals() -> LitSet {
     let mut out: LitSet = b"0123456789abcdef"
         .iter()
         .map(|&h| vec![b'\\', b'u', h])
         .collect();
+    out.push(b"&#".to_vec());
     for c in FOLDS_TO_ASCII {
         out.push(c.encode_utf8(&mut [0; 4]).as_bytes().to_vec());
     }
     out
 }
 
-/// Whether `line` really holds a `\uXXXX` escape (an odd run of backslashes
-/// before the `u`, four hex digits after), or a fold-to-ASCII character.
+/// Whether `line` holds a `\uXXXX` escape (a backslash before the `u`, four
+/// hex digits after; at any nesting depth of JSON in JSON strings, so any run
+/// of backslashes counts), an XML character reference (`&#DDD;`/`&#xHH;`),
+/// or a fold-to-ASCII character.
 pub fn needs_fallback(line: &[u8]) -> bool {
     if !line.is_ascii() {
         let text = String::from_utf8_lossy(line);
@@ -134,15 +142,34 @@ pub fn needs_fallback(line: &[u8]) -> bool {
         }
     }
     for i in memchr::memmem::find_iter(line, b"\\u") {
-        let run = line[..=i].iter().rev().take_while(|&&b| b == b'\\').count();
         let hex = line
             .get(i + 2..i + 6)
             .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
-        if run % 2 == 1 && hex {
+        if hex {
             return true;
         }
     }
-    false
+    memchr::memmem::find_iter(line, b"&#").any(|i| is_char_ref(&line[i + 2..]))
+}
+
+/// Whether `rest` (the text after `&#`) continues an XML character reference:
+/// decimal digits or `x` and hex digits, then `;`.
+fn is_char_ref(rest: &[u8]) -> bool {
+    let (digits, hex) = match rest.first() {
+        Some(b'x' | b'X') => (&rest[1..], true),
+        _ => (rest, false),
+    };
+    let n = digits
+        .iter()
+        .take_while(|b| {
+            if hex {
+                b.is_ascii_hexdigit()
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+        .count();
+    n > 0 && digits.get(n) == Some(&b';')
 }
 
 #[cfg(test)]
@@ -185,8 +212,34 @@ mod tests {
         assert!(needs_fallback(br#"{"a":"x\u0041y"}"#));
         assert!(!needs_fallback(br#"{"a":"C:\\Users\\ucrtbase"}"#));
         assert!(needs_fallback(br#"{"a":"C:\\\u0041"}"#));
-        assert!(!needs_fallback(br#"{"a":"\\u0041"}"#));
+        assert!(!needs_fallback(br#"{"a":"\\u004"}"#));
         assert!(needs_fallback("{\"a\":\"\u{212A}ernel\"}".as_bytes()));
         assert!(!needs_fallback("{\"a\":\"café\"}".as_bytes()));
+    }
+
+    /// A JSON document held in a JSON string (Azure `EventData`) writes its
+    /// own `\u0041` as `\\u0041`: decoded twice it is an `A`, so the line
+    /// may match a rule literal it does not hold.
+    #[test]
+    fn fallback_for_escapes_in_nested_json() {
+        assert!(needs_fallback(
+            br#"{"EventData":"{\"ScriptBlockText\":\"Virtual\\u0041lloc\"}"}"#
+        ));
+        assert!(needs_fallback(br#"{"a":"\\\\u0041"}"#));
+    }
+
+    /// Azure `EventData` as XML may spell characters as references.
+    #[test]
+    fn fallback_for_xml_character_references() {
+        assert!(needs_fallback(
+            br#"{"EventData":"<Data>Virtual&#65;lloc</Data>"}"#
+        ));
+        assert!(needs_fallback(
+            br#"{"EventData":"<Data>&#x56;irtual</Data>"}"#
+        ));
+        assert!(!needs_fallback(br#"{"a":"x &# y"}"#));
+        assert!(!needs_fallback(br#"{"a":"&#x;"}"#));
+        assert!(!needs_fallback(br#"{"a":"&#12"}"#));
+        assert!(fallback_literals().contains(&b"&#".to_vec()));
     }
 }

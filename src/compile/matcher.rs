@@ -92,7 +92,8 @@ impl Cidr {
             (IpAddr::V4(_), IpAddr::V6(a)) => a
                 .to_ipv4_mapped()
                 .is_some_and(|v4| self.contains(IpAddr::V4(v4))),
-            (IpAddr::V6(_), IpAddr::V4(_)) => false,
+            // An IPv4 address against an IPv4-mapped IPv6 network.
+            (IpAddr::V6(_), IpAddr::V4(a)) => self.contains(IpAddr::V6(a.to_ipv6_mapped())),
         }
     }
 }
@@ -136,7 +137,10 @@ impl ValueMatcher {
             Json::Number(n) => self.matches_number(n),
             Json::Bool(b) => match self {
                 ValueMatcher::Bool(x) => x == b,
-                ValueMatcher::Str(m) => m.matches(if *b { "true" } else { "false" }),
+                // Strings and regexes see `true`/`false`.
+                ValueMatcher::Str(_) | ValueMatcher::Re(_) => {
+                    self.matches_str(if *b { "true" } else { "false" })
+                }
                 _ => false,
             },
         }
@@ -304,6 +308,26 @@ mod tests {
                 .contains("8.8.8.8".parse().unwrap())
         );
         assert!(Cidr::parse("10.0.0.0/33").is_none());
+    }
+
+    #[test]
+    fn cidr_v4_mapped_network_holds_v4_addresses() {
+        let m = Cidr::parse("::ffff:192.168.0.0/112").unwrap();
+        assert!(m.contains("192.168.10.20".parse().unwrap()));
+        assert!(m.contains("::ffff:192.168.10.20".parse().unwrap()));
+        assert!(!m.contains("10.0.0.1".parse().unwrap()));
+        assert!(
+            !Cidr::parse("fe80::/10")
+                .unwrap()
+                .contains("10.0.0.1".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn regex_and_strings_see_booleans_as_text() {
+        let re = ValueMatcher::Re(regex::Regex::new("^tru").unwrap());
+        assert!(re.matches(&json!(true)));
+        assert!(!re.matches(&json!(false)));
     }
 
     #[test]

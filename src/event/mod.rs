@@ -159,11 +159,15 @@ impl Resolver {
         }
         let key = || Seg::Key(name.to_string());
         // evtx_dump
-        let system = vec![path("Event.System"), vec![key()]].concat();
-        let data = vec![path("Event.EventData"), vec![key()]].concat();
-        let user = vec![path("Event.UserData.*"), vec![key()]].concat();
+        let system = [path("Event.System"), vec![key()]].concat();
+        let data = [path("Event.EventData"), vec![key()]].concat();
+        let user = [path("Event.UserData.*"), vec![key()]].concat();
         if let Some((_, special)) = SYSTEM_SPECIAL.iter().find(|(n, _)| *n == name) {
             p.evtx.push(path(special));
+            // `evtx_dump --separate-json-attributes` writes `Provider_attributes`
+            // next to `Provider` instead of `Provider.#attributes`.
+            p.evtx
+                .push(path(&special.replacen(".#attributes.", "_attributes.", 1)));
         }
         if SYSTEM_FIRST.contains(&name) {
             p.evtx.extend([system, data, user]);
@@ -175,9 +179,8 @@ impl Resolver {
             p.ecs.extend(ecs.iter().map(|s| path(s)));
         }
         p.ecs
-            .push(vec![path("winlog.event_data"), vec![key()]].concat());
-        p.ecs
-            .push(vec![path("winlog.user_data"), vec![key()]].concat());
+            .push([path("winlog.event_data"), vec![key()]].concat());
+        p.ecs.push([path("winlog.user_data"), vec![key()]].concat());
         // Flat
         p.flat.push(vec![key()]);
         if let Some((_, alias)) = FLAT_ALIASES.iter().find(|(n, _)| *n == name) {
@@ -186,9 +189,8 @@ impl Resolver {
         p.flat.push(vec![Seg::Key("EventData".into()), key()]);
         // Payload keys written with spaces (`Threat Name` for `ThreatName`).
         if !name.contains(' ') && !name.contains('.') {
-            let spaced = |prefix: &str| {
-                vec![path(prefix), vec![Seg::KeyNoSpaces(name.to_string())]].concat()
-            };
+            let spaced =
+                |prefix: &str| [path(prefix), vec![Seg::KeyNoSpaces(name.to_string())]].concat();
             p.evtx.push(spaced("Event.EventData"));
             p.ecs.push(spaced("winlog.event_data"));
             p.flat.push(vec![Seg::KeyNoSpaces(name.to_string())]);
@@ -237,20 +239,28 @@ fn unwrap_text(v: &Json) -> &Json {
     }
 }
 
-/// Calls `f` on every string leaf of `v` until it returns true.
+/// Calls `f` on every string leaf of `v`, and on every number leaf as its
+/// decimal text (what `compile::EventSource::any_string` promises keyword
+/// searches), until it returns true.
 pub fn any_string(v: &Json, f: &mut dyn FnMut(&str) -> bool) -> bool {
     // Iterative, so hostile nesting cannot overflow the stack.
     let mut stack = vec![v];
     while let Some(v) = stack.pop() {
-        match v {
-            Json::String(s) => {
-                if f(s) {
-                    return true;
-                }
+        let hit = match v {
+            Json::String(s) => f(s),
+            Json::Number(n) => f(&n.to_string()),
+            Json::Array(a) => {
+                stack.extend(a.iter().rev());
+                false
             }
-            Json::Array(a) => stack.extend(a.iter().rev()),
-            Json::Object(m) => stack.extend(m.values().rev()),
-            _ => {}
+            Json::Object(m) => {
+                stack.extend(m.values().rev());
+                false
+            }
+            Json::Bool(_) | Json::Null => false,
+        };
+        if hit {
+            return true;
         }
     }
     false
@@ -318,15 +328,52 @@ fn xml_data_fields(xml: &str) -> Map<String, Json> {
     out
 }
 
+/// Decodes the five predefined XML entities and character references
+/// (`&#65;`, `&#x41;`) in one pass; anything else is kept as written.
 fn xml_unescape(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
     }
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let decoded = rest.find(';').and_then(|end| {
+            let name = &rest[1..end];
+            let c = match name {
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "amp" => Some('&'),
+                _ => {
+                    let code = if let Some(h) = name.strip_prefix("#x").or(name.strip_prefix("#X"))
+                    {
+                        u32::from_str_radix(h, 16).ok()
+                    } else if let Some(d) = name.strip_prefix('#') {
+                        d.parse().ok()
+                    } else {
+                        None
+                    };
+                    code.and_then(char::from_u32)
+                }
+            };
+            c.map(|c| (c, end + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -365,6 +412,19 @@ mod tests {
         assert_eq!(r.lookup(&ev, l, 4), Some(&json!("bob")));
         assert_eq!(r.lookup(&ev, l, 5), None);
         assert_eq!(r.lookup(&ev, l, 6), Some(&json!("eicar")));
+    }
+
+    #[test]
+    fn evtx_separate_json_attributes() {
+        let ev = json!({"Event":{"System":{"Provider":null,
+            "Provider_attributes":{"Name":"Service Control Manager"},
+            "TimeCreated_attributes":{"SystemTime":"2024-01-01T00:00:00Z"},
+            "EventID":7045,"EventID_attributes":{"Qualifiers":16384}}}});
+        let r = resolver(&["Provider_Name", "TimeCreated", "EventID"]);
+        let l = Layout::detect(&ev);
+        assert_eq!(r.lookup(&ev, l, 0), Some(&json!("Service Control Manager")));
+        assert_eq!(r.lookup(&ev, l, 1), Some(&json!("2024-01-01T00:00:00Z")));
+        assert_eq!(r.lookup(&ev, l, 2), Some(&json!(7045)));
     }
 
     #[test]
@@ -416,6 +476,18 @@ mod tests {
     }
 
     #[test]
+    fn xml_character_references() {
+        assert_eq!(xml_unescape("Virtual&#65;lloc"), "VirtualAlloc");
+        assert_eq!(xml_unescape("&#x56;&#X76;a&#xD;&#xA;"), "Vva\r\n");
+        assert_eq!(xml_unescape("x &amp;amp; &lt;y&gt;"), "x &amp; <y>");
+        assert_eq!(xml_unescape("&amp;#65;"), "&#65;");
+        assert_eq!(
+            xml_unescape("a & b &nope; &#xZZ; &#1114112; &"),
+            "a & b &nope; &#xZZ; &#1114112; &"
+        );
+    }
+
+    #[test]
     fn bad_lines() {
         assert!(parse_line(b"[1,2]").is_err());
         assert!(parse_line(b"{\"a\":").is_err());
@@ -427,13 +499,13 @@ mod tests {
 
     #[test]
     fn any_string_visits_leaves() {
-        let v = json!({"a":[1,"x",{"b":"y"}],"c":"z"});
+        let v = json!({"a":[1,"x",{"b":"y"}],"c":"z","d":[true,null,-2.5]});
         let mut seen = Vec::new();
         any_string(&v, &mut |s| {
             seen.push(s.to_string());
             false
         });
         seen.sort();
-        assert_eq!(seen, vec!["x", "y", "z"]);
+        assert_eq!(seen, vec!["-2.5", "1", "x", "y", "z"]);
     }
 }
