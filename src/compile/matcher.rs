@@ -151,9 +151,7 @@ impl ValueMatcher {
     /// matcher.
     pub fn matches_str_folded(&self, s: &str, folded: &std::cell::OnceCell<String>) -> bool {
         match self {
-            ValueMatcher::Str(m) if !m.is_cased() => {
-                m.matches_folded(folded.get_or_init(|| super::fold::fold(s).into_owned()))
-            }
+            ValueMatcher::Str(m) => m.matches_prefolded(s, folded),
             _ => self.matches_str(s),
         }
     }

@@ -84,12 +84,10 @@ struct GateClause {
 /// Which events a rule's logsource admits.
 #[derive(Clone, Debug)]
 enum CGate {
-    /// Every event (`--no-logsource`).
+    /// Every event (`--no-logsource`, or `product: windows` alone).
     Any,
     /// Windows event-log records of these channels/EventIDs; empty: none.
     Clauses(Vec<GateClause>),
-    /// Any Windows event-log record (product windows, no category/service).
-    AnyWindows,
     /// Records that are not Windows event-log records (other products): a
     /// zeek or cisco rule must not judge a Windows event.
     NonWindows,
@@ -115,7 +113,9 @@ fn rule_gate(ls: &LogSource, interner: &mut Interner) -> (CGate, Option<String>)
         return (CGate::NonWindows, None);
     };
     match gate {
-        Gate::None => (CGate::AnyWindows, None),
+        // `product: windows` alone: no gate. Requiring a `Channel` here would
+        // drop Windows records exported without one.
+        Gate::None => (CGate::Any, None),
         Gate::Unknown(why) => (CGate::Clauses(Vec::new()), Some(why)),
         Gate::AnyOf(clauses) => {
             let clauses = clauses
@@ -576,7 +576,6 @@ impl CompiledRule {
     pub fn matches(&self, ev: &dyn EventSource, gate_in: &(Option<String>, Option<i64>)) -> bool {
         match &self.gate {
             CGate::Any => self.eval(&self.cond, ev),
-            CGate::AnyWindows => gate_in.0.is_some() && self.eval(&self.cond, ev),
             CGate::NonWindows => gate_in.0.is_none() && self.eval(&self.cond, ev),
             CGate::Clauses(clauses) => {
                 let (Some(channel), id) = gate_in else {
@@ -606,8 +605,7 @@ impl CompiledRule {
     /// The logsource gate in words (for `rules check` and `explain`).
     pub fn gate_description(&self) -> String {
         match &self.gate {
-            CGate::Any => "none (--no-logsource)".into(),
-            CGate::AnyWindows => "any Windows event-log record".into(),
+            CGate::Any => "none".into(),
             CGate::NonWindows => "records that are not Windows event-log records".into(),
             CGate::Clauses(c) if c.is_empty() => format!(
                 "never ({})",

@@ -87,6 +87,18 @@ impl StrMatcher {
         StrMatcher { kind, cased }
     }
 
+    /// Like [`StrMatcher::matches`], with the value's fold computed at most
+    /// once by the caller's `folded` cell (shared by all matchers of an item).
+    pub fn matches_prefolded(&self, value: &str, folded: &std::cell::OnceCell<String>) -> bool {
+        if self.cased {
+            return self.matches_folded(value);
+        }
+        if matches!(self.kind, Kind::Glob { has_one: true, .. }) && !value.is_ascii() {
+            return self.matches(value);
+        }
+        self.matches_folded(folded.get_or_init(|| fold(value).into_owned()))
+    }
+
     /// Whether the whole of `value` matches.
     pub fn matches(&self, value: &str) -> bool {
         if self.cased {
