@@ -1,0 +1,86 @@
+//! Every SigmaHQ rule document loads and compiles: `rules`,
+//! `rules-threat-hunting`, `rules-emerging-threats`, `rules-compliance`, and
+//! `rules-placeholder` with the example placeholder file the project ships.
+//! Also checks `sigscan rules check --json` agrees, through the binary.
+//!
+//! Needs `../shared/sigma` (present in CI); skips with a note when absent.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sigscan::commands::read_string_map;
+use sigscan::compile::{CompileOptions, Plan};
+use sigscan::sigma::RuleSet;
+
+fn sigma_dir() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sigma");
+    p.join("rules").exists().then_some(p)
+}
+
+fn placeholders() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/placeholders.yml")
+}
+
+#[test]
+fn every_sigmahq_rule_document_compiles() {
+    let Some(sigma) = sigma_dir() else {
+        eprintln!("note: ../shared/sigma absent; skipping");
+        return;
+    };
+    let opts = CompileOptions {
+        placeholders: read_string_map(&placeholders()).unwrap(),
+        no_logsource: false,
+    };
+    for dir in [
+        "rules",
+        "rules-threat-hunting",
+        "rules-emerging-threats",
+        "rules-compliance",
+        "rules-placeholder",
+    ] {
+        let set = RuleSet::load(&[sigma.join(dir)]);
+        let plan = Plan::from_rules(&set, &opts);
+        let errors: Vec<String> =
+            set.errors.iter().chain(&plan.errors).map(ToString::to_string).collect();
+        assert!(errors.is_empty(), "{dir}: {} errors:\n{}", errors.len(), errors.join("\n"));
+        assert_eq!(plan.rules.len(), set.documents, "{dir}: documents vs compiled rules");
+        assert!(set.documents > 0, "{dir}: no documents");
+    }
+}
+
+#[test]
+fn rules_check_cli_reports_placeholders_as_errors_without_the_file() {
+    let Some(sigma) = sigma_dir() else {
+        eprintln!("note: ../shared/sigma absent; skipping");
+        return;
+    };
+    let dir = sigma.join("rules-placeholder");
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_sigscan"))
+            .args(["rules", "check", "--json"])
+            .args(extra)
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (out.status.code(), records)
+    };
+    let (code, records) = run(&[]);
+    assert_eq!(code, Some(1));
+    let documents = records.len();
+    let errors: Vec<_> = records.iter().filter(|r| r["status"] == "error").collect();
+    assert!(!errors.is_empty());
+    for e in &errors {
+        assert!(e["reason"].as_str().unwrap().contains("unresolved placeholder %"), "{e}");
+        assert!(e["line"].as_u64().unwrap() > 0, "{e}");
+    }
+    let ph = placeholders();
+    let (code, records) = run(&["--placeholders", ph.to_str().unwrap()]);
+    assert_eq!(code, Some(0));
+    assert!(records.iter().all(|r| r["status"] == "ok"));
+    assert_eq!(records.len(), documents);
+}
