@@ -1,0 +1,18 @@
+//! Arbitrary bytes as a rule file: loading and compiling never panics.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sigscan::compile::{CompileOptions, Plan};
+use sigscan::sigma::RuleSet;
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() > 64 * 1024 {
+        return;
+    }
+    let mut set = RuleSet::default();
+    set.load_text(
+        std::path::Path::new("fuzz.yml"),
+        &String::from_utf8_lossy(data),
+    );
+    let _ = Plan::from_rules(&set, &CompileOptions::default());
+});
