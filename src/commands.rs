@@ -169,7 +169,7 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
     };
     let rules_loaded = plan.rules.len() as u64;
     let always = plan.always.len() as u64;
-    let literals = plan.literals.len() as u64;
+    let literals = (plan.literals.len() + plan.exact_literals.len()) as u64;
     let scanner = match Scanner::new(plan, cfg.engine, &field_map) {
         Ok(s) => s,
         Err(e) => {

@@ -40,10 +40,23 @@ fn every_sigmahq_rule_document_compiles() {
     ] {
         let set = RuleSet::load(&[sigma.join(dir)]);
         let plan = Plan::from_rules(&set, &opts);
-        let errors: Vec<String> =
-            set.errors.iter().chain(&plan.errors).map(ToString::to_string).collect();
-        assert!(errors.is_empty(), "{dir}: {} errors:\n{}", errors.len(), errors.join("\n"));
-        assert_eq!(plan.rules.len(), set.documents, "{dir}: documents vs compiled rules");
+        let errors: Vec<String> = set
+            .errors
+            .iter()
+            .chain(&plan.errors)
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{dir}: {} errors:\n{}",
+            errors.len(),
+            errors.join("\n")
+        );
+        assert_eq!(
+            plan.rules.len(),
+            set.documents,
+            "{dir}: documents vs compiled rules"
+        );
         assert!(set.documents > 0, "{dir}: no documents");
     }
 }
@@ -75,7 +88,13 @@ fn rules_check_cli_reports_placeholders_as_errors_without_the_file() {
     let errors: Vec<_> = records.iter().filter(|r| r["status"] == "error").collect();
     assert!(!errors.is_empty());
     for e in &errors {
-        assert!(e["reason"].as_str().unwrap().contains("unresolved placeholder %"), "{e}");
+        assert!(
+            e["reason"]
+                .as_str()
+                .unwrap()
+                .contains("unresolved placeholder %"),
+            "{e}"
+        );
         assert!(e["line"].as_u64().unwrap() > 0, "{e}");
     }
     let ph = placeholders();

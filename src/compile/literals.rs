@@ -115,17 +115,28 @@ pub fn min_len(set: &LitSet) -> usize {
     set.iter().map(Vec::len).min().unwrap_or(0)
 }
 
-/// The fallback literals: `\u` followed by each hex digit, `&#` (an XML
-/// character reference), and the UTF-8 of every character whose case fold is
-/// ASCII.
+/// The fallback literals, matched byte for byte: `\u` followed by each hex
+/// digit, `&#` (an XML character reference), and the first two UTF-8 bytes
+/// of every character whose case fold is ASCII.
 pub fn fallback_literals() -> LitSet {
-    let mut out: LitSet = b"0123456789abcdef"
+    // Matched case-sensitively: JSON writes the escape as `\u` with a
+    // lowercase `u` (RFC 8259 §7), so `C:\\Users` never looks like one;
+    // the hex digits may be either case.
+    let mut out: LitSet = b"0123456789abcdefABCDEF"
         .iter()
         .map(|&h| vec![b'\\', b'u', h])
         .collect();
     out.push(b"&#".to_vec());
+    // PERF: the first two UTF-8 bytes of each fold-to-ASCII character (a
+    // superset: `E1 BA` also holds other Latin Extended Additional letters)
+    // keep the literal count low enough for the packed (Teddy) searcher;
+    // 20 full encodings made the seed rule's pure-Rust scan 2x slower.
     for c in FOLDS_TO_ASCII {
-        out.push(c.encode_utf8(&mut [0; 4]).as_bytes().to_vec());
+        let mut buf = [0; 4];
+        let prefix = c.encode_utf8(&mut buf).as_bytes()[..2].to_vec();
+        if !out.contains(&prefix) {
+            out.push(prefix);
+        }
     }
     out
 }

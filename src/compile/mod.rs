@@ -184,9 +184,12 @@ pub struct Plan {
     pub rules: Vec<CompiledRule>,
     /// Interned field names; ids 0 and 1 are `Channel` and `EventID`.
     pub fields: Vec<String>,
-    /// Prefilter literals (lowercase, safe bytes only).
+    /// Prefilter literals matched ASCII-caseless (lowercase, safe bytes only).
     pub literals: LitSet,
-    /// What each literal stands for.
+    /// Prefilter literals matched byte for byte (the fallback markers: JSON's
+    /// `\u` escape is lowercase by definition). Their ids follow `literals`.
+    pub exact_literals: LitSet,
+    /// What each literal stands for, `literals` then `exact_literals`.
     pub literal_targets: Vec<LiteralTarget>,
     /// Rules evaluated on every line.
     pub always: Vec<u32>,
@@ -245,6 +248,7 @@ impl Plan {
             rules,
             fields: interner.names,
             literals: Vec::new(),
+            exact_literals: Vec::new(),
             literal_targets: Vec::new(),
             always: Vec::new(),
             errors,
@@ -279,7 +283,7 @@ impl Plan {
         }
         if !self.literals.is_empty() {
             for lit in literals::fallback_literals() {
-                self.literals.push(lit);
+                self.exact_literals.push(lit);
                 self.literal_targets.push(LiteralTarget::Fallback);
             }
         }

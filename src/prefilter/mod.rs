@@ -93,6 +93,110 @@ pub fn for_each_candidate_line<S: LiteralScanner>(
     }
 }
 
+/// Two scanners as one: ids of `b` follow those of `a`. Each side's last
+/// answer to `find` is kept while it still lies ahead, so the driver's
+/// repeated `find` calls do not rescan what one side already searched.
+pub struct Union<A, B> {
+    a: A,
+    b: B,
+    offset: u32,
+}
+
+/// Scratch of a [`Union`].
+pub struct UnionScratch<A, B> {
+    a: A,
+    b: B,
+    /// Last `find` result of each side: `None` = not computed for this
+    /// haystack; `Some(None)` = nothing from the start it was computed at.
+    next_a: Option<Option<usize>>,
+    next_b: Option<Option<usize>>,
+}
+
+impl<A: LiteralScanner, B: LiteralScanner> Union<A, B> {
+    /// `a` answers ids `0..a_len`, `b` answers `a_len..`.
+    pub fn new(a: A, a_len: usize, b: B) -> Self {
+        Union {
+            a,
+            b,
+            offset: a_len as u32,
+        }
+    }
+}
+
+/// A cached `find` result is still the answer from `start` if it found
+/// nothing, or its occurrence ends at or after `start + 1`: occurrences never
+/// hold a newline and `start` is always a line start, so such an occurrence
+/// lies wholly at or after `start`, and nothing earlier exists.
+fn still_ahead(cached: Option<Option<usize>>, start: usize) -> Option<Option<usize>> {
+    match cached {
+        Some(None) => Some(None),
+        Some(Some(end)) if end > start => Some(Some(end)),
+        _ => None,
+    }
+}
+
+impl<A: LiteralScanner, B: LiteralScanner> LiteralScanner for Union<A, B> {
+    type Scratch = UnionScratch<A::Scratch, B::Scratch>;
+
+    fn new_scratch(&self) -> Self::Scratch {
+        UnionScratch {
+            a: self.a.new_scratch(),
+            b: self.b.new_scratch(),
+            next_a: None,
+            next_b: None,
+        }
+    }
+
+    fn prepare(&self, haystack: &[u8], scratch: &mut Self::Scratch) {
+        self.a.prepare(haystack, &mut scratch.a);
+        self.b.prepare(haystack, &mut scratch.b);
+        scratch.next_a = None;
+        scratch.next_b = None;
+    }
+
+    fn find(&self, haystack: &[u8], start: usize, scratch: &mut Self::Scratch) -> Option<usize> {
+        let a = match still_ahead(scratch.next_a, start) {
+            Some(r) => r,
+            None => self.a.find(haystack, start, &mut scratch.a),
+        };
+        let b = match still_ahead(scratch.next_b, start) {
+            Some(r) => r,
+            None => self.b.find(haystack, start, &mut scratch.b),
+        };
+        scratch.next_a = Some(a);
+        scratch.next_b = Some(b);
+        match (a, b) {
+            (Some(x), Some(y)) => {
+                // The earlier *line* wins; within one line either is fine.
+                let line_of = |end: usize| memchr::memrchr(b'\n', &haystack[start..end - 1]);
+                if x <= y || line_of(x) == line_of(y) {
+                    Some(x)
+                } else {
+                    Some(y)
+                }
+            }
+            (x, None) => x,
+            (None, y) => y,
+        }
+    }
+
+    fn literals_in(
+        &self,
+        haystack: &[u8],
+        range: Range<usize>,
+        scratch: &mut Self::Scratch,
+        out: &mut Vec<u32>,
+    ) {
+        self.a
+            .literals_in(haystack, range.clone(), &mut scratch.a, out);
+        let first = out.len();
+        self.b.literals_in(haystack, range, &mut scratch.b, out);
+        for id in &mut out[first..] {
+            *id += self.offset;
+        }
+    }
+}
+
 /// Which engine to build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EngineKind {
@@ -135,13 +239,15 @@ impl std::fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
-/// The prefilter the scanner uses: one of the engines, chosen at run time.
+/// The prefilter the scanner uses: one of the engines, chosen at run time,
+/// for the ASCII-caseless literals, joined with a case-sensitive
+/// Aho-Corasick for the exact ones.
 pub enum Prefilter {
     /// Pure-Rust engine.
-    Rust(aho::AhoScanner),
+    Rust(Union<aho::AhoScanner, aho::AhoScanner>),
     /// Hyperscan engine.
     #[cfg(feature = "hyperscan")]
-    Hyperscan(hyperscan::HsScanner),
+    Hyperscan(Union<hyperscan::HsScanner, aho::AhoScanner>),
     /// No prefilter at all.
     None,
 }
@@ -149,26 +255,42 @@ pub enum Prefilter {
 /// Per-thread scratch for a [`Prefilter`].
 pub enum PrefilterScratch {
     /// Scratch of the pure-Rust engine.
-    Rust(<aho::AhoScanner as LiteralScanner>::Scratch),
+    Rust(<Union<aho::AhoScanner, aho::AhoScanner> as LiteralScanner>::Scratch),
     /// Scratch of the Hyperscan engine.
     #[cfg(feature = "hyperscan")]
-    Hyperscan(<hyperscan::HsScanner as LiteralScanner>::Scratch),
+    Hyperscan(<Union<hyperscan::HsScanner, aho::AhoScanner> as LiteralScanner>::Scratch),
     /// Nothing to keep.
     None,
 }
 
 impl Prefilter {
-    /// Builds the engine `kind` for `literals` (ASCII-caseless, no `\n`).
-    pub fn build(kind: EngineKind, literals: &[Vec<u8>]) -> Result<Prefilter, BuildError> {
+    /// Builds the engine `kind` for `caseless` literals (ASCII-caseless, ids
+    /// `0..caseless.len()`) and `exact` ones (case-sensitive, the ids after).
+    /// No literal may hold `\n`.
+    pub fn build(
+        kind: EngineKind,
+        caseless: &[Vec<u8>],
+        exact: &[Vec<u8>],
+    ) -> Result<Prefilter, BuildError> {
+        let n = caseless.len();
+        let rust = || -> Result<Prefilter, BuildError> {
+            Ok(Prefilter::Rust(Union::new(
+                aho::AhoScanner::new(caseless)?,
+                n,
+                aho::AhoScanner::new_exact(exact)?,
+            )))
+        };
         match kind {
             EngineKind::None => Ok(Prefilter::None),
-            EngineKind::Rust => Ok(Prefilter::Rust(aho::AhoScanner::new(literals)?)),
+            EngineKind::Rust => rust(),
             #[cfg(feature = "hyperscan")]
-            EngineKind::Hyperscan | EngineKind::Auto => {
-                Ok(Prefilter::Hyperscan(hyperscan::HsScanner::new(literals)?))
-            }
+            EngineKind::Hyperscan | EngineKind::Auto => Ok(Prefilter::Hyperscan(Union::new(
+                hyperscan::HsScanner::new(caseless)?,
+                n,
+                aho::AhoScanner::new_exact(exact)?,
+            ))),
             #[cfg(not(feature = "hyperscan"))]
-            EngineKind::Auto => Ok(Prefilter::Rust(aho::AhoScanner::new(literals)?)),
+            EngineKind::Auto => rust(),
             #[cfg(not(feature = "hyperscan"))]
             EngineKind::Hyperscan => Err(BuildError(
                 "the hyperscan engine is not compiled in: rebuild with `--features hyperscan` \

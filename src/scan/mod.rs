@@ -209,7 +209,7 @@ impl Scanner {
         engine: EngineKind,
         field_map: &FieldMap,
     ) -> Result<Scanner, BuildError> {
-        let prefilter = Prefilter::build(engine, &plan.literals)?;
+        let prefilter = Prefilter::build(engine, &plan.literals, &plan.exact_literals)?;
         let resolver = Resolver::new(&plan.fields, field_map);
         let mut order: Vec<u32> = (0..plan.rules.len() as u32).collect();
         order.sort_by(|&a, &b| {
