@@ -6,7 +6,7 @@
 //! check`, some rule failed); 2 fatal (no usable rule, bad arguments).
 
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -65,7 +65,7 @@ pub struct ScanConfig {
     pub strict: bool,
     /// Write hits here (atomically) instead of stdout.
     pub output: Option<PathBuf>,
-    /// No per-line error messages.
+    /// No per-line error messages and no progress line.
     pub quiet: bool,
 }
 
@@ -198,9 +198,24 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             return EXIT_FATAL;
         }
     };
-    let mut sink = JsonlSink::new(io::BufWriter::with_capacity(1 << 16, writer), !cfg.no_event)
+    let sink = JsonlSink::new(io::BufWriter::with_capacity(1 << 16, writer), !cfg.no_event)
         .quiet_errors(cfg.quiet);
-    let totals = scanner.scan(&inputs, opts, &mut sink);
+    let (totals, mut sink) = if !cfg.quiet && io::stderr().is_terminal() {
+        let total: u64 = inputs
+            .iter()
+            .filter_map(|i| match &i.source {
+                scan::Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+                scan::Source::Stdin => None,
+            })
+            .sum();
+        let mut progress = crate::output::ProgressSink::new(sink, total);
+        let totals = scanner.scan(&inputs, opts, &mut progress);
+        (totals, progress.finish())
+    } else {
+        let mut sink = sink;
+        let totals = scanner.scan(&inputs, opts, &mut sink);
+        (totals, sink)
+    };
     let read_errors = sink.read_errors;
     let summaries = std::mem::take(&mut sink.inputs);
     let written = sink

@@ -149,7 +149,7 @@ struct ScanArgs {
     /// Write hits to FILE (atomically: temporary file, then rename).
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
-    /// No per-line error messages on stderr.
+    /// No per-line error messages and no progress line on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
     #[command(flatten)]

@@ -219,3 +219,76 @@ pub fn gb_per_s(c: &Counts, secs: f64) -> f64 {
         0.0
     }
 }
+
+/// Wraps a sink and draws a progress line on stderr (bytes, rate, ETA),
+/// at most five times a second. Used only when stderr is a terminal.
+pub struct ProgressSink<S> {
+    inner: S,
+    total: u64,
+    done: u64,
+    started: std::time::Instant,
+    last: std::time::Instant,
+    drawn: bool,
+}
+
+impl<S: HitSink> ProgressSink<S> {
+    /// `total`: expected bytes (file sizes; compressed inputs make it an estimate).
+    pub fn new(inner: S, total: u64) -> Self {
+        let now = std::time::Instant::now();
+        ProgressSink {
+            inner,
+            total,
+            done: 0,
+            started: now,
+            last: now,
+            drawn: false,
+        }
+    }
+
+    /// Clears the progress line and returns the wrapped sink.
+    pub fn finish(self) -> S {
+        if self.drawn {
+            eprint!("\r\x1b[2K");
+        }
+        self.inner
+    }
+
+    fn draw(&mut self) {
+        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+        let rate = self.done as f64 / secs;
+        let eta = if rate > 0.0 && self.total > self.done {
+            format!("{:.0}s", (self.total - self.done) as f64 / rate)
+        } else {
+            "-".into()
+        };
+        eprint!(
+            "\r\x1b[2K{:.1} / {:.1} GB  {:.0} MB/s  ETA {eta}",
+            self.done as f64 / 1e9,
+            self.total as f64 / 1e9,
+            rate / 1e6
+        );
+        self.drawn = true;
+    }
+}
+
+impl<S: HitSink> HitSink for ProgressSink<S> {
+    fn hit(&mut self, input: &Input, hit: &Hit<'_>) -> io::Result<()> {
+        self.inner.hit(input, hit)
+    }
+    fn invalid_line(&mut self, input: &Input, line: u64, reason: &str) {
+        if self.drawn {
+            eprint!("\r\x1b[2K");
+        }
+        self.inner.invalid_line(input, line, reason)
+    }
+    fn input_done(&mut self, input: &Input, summary: &InputSummary) {
+        self.inner.input_done(input, summary)
+    }
+    fn chunk_done(&mut self, bytes: u64) {
+        self.done += bytes;
+        if self.last.elapsed() >= std::time::Duration::from_millis(200) {
+            self.last = std::time::Instant::now();
+            self.draw();
+        }
+    }
+}

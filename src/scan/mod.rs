@@ -91,6 +91,8 @@ pub trait HitSink {
     fn invalid_line(&mut self, input: &Input, line: u64, reason: &str);
     /// An input is finished.
     fn input_done(&mut self, input: &Input, summary: &InputSummary);
+    /// A chunk of `bytes` (decoded) was scanned; for progress reporting.
+    fn chunk_done(&mut self, _bytes: u64) {}
 }
 
 /// How to scan.
@@ -350,6 +352,7 @@ impl Scanner {
                             }
                             *base += chunk.counts.lines;
                             summary.counts.add(&chunk.counts);
+                            sink.chunk_done(chunk.counts.bytes);
                         }
                         Err(Work::End {
                             input,
