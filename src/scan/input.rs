@@ -199,12 +199,17 @@ fn read_one(
             Err(e) => return send(end(Some(format!("cannot open: {e}")), 0, None)),
         },
     };
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut head = [0u8; 4];
-    let head_len = read_head(&file, &mut head);
-    let compressed = magic(&head[..head_len]).is_some();
+    // Only a regular file with a size is mapped. Pipes, FIFOs (`<(zcat …)`),
+    // character devices and /proc files are streamed: the stream peeks at
+    // the magic itself and replays it, where a seek back would fail and
+    // lose the first bytes.
+    let len = match file.metadata() {
+        Ok(m) if m.is_file() => m.len(),
+        _ => 0,
+    };
     if opts.mmap
-        && !compressed
+        && len > 0
+        && !starts_compressed(&file)
         && let Some(map) = mmap::map(&file, len)
     {
         let map = Arc::new(map);
@@ -237,17 +242,35 @@ fn read_one(
     send(end(err, counted.count, compression))
 }
 
-fn read_head(mut f: &File, head: &mut [u8; 4]) -> usize {
-    use std::io::Seek;
+/// Whether a regular file starts with a compression magic, read without
+/// moving the file position (a failed read counts as compressed, so the
+/// caller streams the file and reports the error).
+fn starts_compressed(f: &File) -> bool {
+    let mut head = [0u8; 4];
     let mut n = 0;
     while n < head.len() {
-        match f.read(&mut head[n..]) {
-            Ok(0) | Err(_) => break,
+        match read_at(f, &mut head[n..], n as u64) {
+            Ok(0) => break,
             Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return true,
         }
     }
-    let _ = f.seek(io::SeekFrom::Start(0));
-    n
+    magic(&head[..n]).is_some()
+}
+
+#[cfg(unix)]
+fn read_at(f: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(f, buf, at)
+}
+
+#[cfg(not(unix))]
+fn read_at(mut f: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    use std::io::Seek;
+    f.seek(io::SeekFrom::Start(at))?;
+    let n = f.read(buf)?;
+    f.seek(io::SeekFrom::Start(0))?;
+    Ok(n)
 }
 
 fn magic(head: &[u8]) -> Option<&'static str> {
