@@ -330,12 +330,18 @@ fn stream_maybe_compressed<R: Read>(
         inner: reader,
     };
     let result = match kind {
-        Some("gzip") => stream_lines(i, flate2::read::MultiGzDecoder::new(peeked), opts, send),
+        Some("gzip") => stream_lines(
+            i,
+            flate2::read::MultiGzDecoder::new(peeked),
+            DECODED_READ,
+            opts,
+            send,
+        ),
         Some(_) => match zstd::stream::read::Decoder::new(peeked) {
-            Ok(d) => stream_lines(i, d, opts, send),
+            Ok(d) => stream_lines(i, d, DECODED_READ, opts, send),
             Err(e) => Err((0, e)),
         },
-        None => stream_lines(i, peeked, opts, send),
+        None => stream_lines(i, peeked, usize::MAX, opts, send),
     };
     let err = result.err().map(|(at, e)| match kind {
         Some(k) => format!("{k} stream broken after {at} decompressed bytes: {e}"),
@@ -344,11 +350,21 @@ fn stream_maybe_compressed<R: Read>(
     (err, kind)
 }
 
-/// Streams `r` as newline-aligned owned chunks. On error, returns how many
-/// (decoded) bytes were delivered before it; what was read is still sent.
+/// The most decoded bytes asked of a decompressor at once. A decoder that
+/// meets damage returns the error instead of what it wrote into the buffer
+/// during that call: the zstd reader decodes all of its 128 KiB input
+/// buffer in one call when the output has room (about 500 KiB of text),
+/// then a damaged block or a bad checksum discards all of it. Small reads
+/// bound what the damage can take with it to this much.
+const DECODED_READ: usize = 32 * 1024;
+
+/// Streams `r` as newline-aligned owned chunks, asking for at most
+/// `max_read` bytes per read. On error, returns how many (decoded) bytes
+/// were delivered before it; what was read is still sent.
 fn stream_lines<R: Read>(
     i: usize,
     mut r: R,
+    max_read: usize,
     opts: ReadOptions,
     send: &mut dyn FnMut(Work) -> bool,
 ) -> Result<(), (u64, io::Error)> {
@@ -360,7 +376,7 @@ fn stream_lines<R: Read>(
         if buf.capacity() - buf.len() < 64 * 1024 {
             buf.reserve(opts.chunk_size.max(64 * 1024));
         }
-        let spare = buf.capacity() - buf.len();
+        let spare = (buf.capacity() - buf.len()).min(max_read);
         let old = buf.len();
         buf.resize(old + spare, 0);
         let n = match r.read(&mut buf[old..]) {
