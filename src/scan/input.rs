@@ -392,7 +392,10 @@ fn stream_lines<R: Read>(
             }
         };
         buf.truncate(old + n);
-        if first && buf.len() >= BOM.len() {
+        // Decided once the buffer holds three bytes or cannot be a BOM; a
+        // short first read (a pipe) leaves it open, and while it is open
+        // the buffer holds no newline, so no chunk leaves before it.
+        if first && (buf.len() >= BOM.len() || !BOM.starts_with(&buf) || n == 0) {
             if buf.starts_with(BOM) {
                 buf.drain(..BOM.len());
                 offset += BOM.len() as u64;
