@@ -109,10 +109,14 @@ impl<W: Write> HitSink for JsonlSink<W> {
     fn input_done(&mut self, input: &Input, summary: &InputSummary) {
         if let Some(e) = &summary.error {
             self.read_errors += 1;
-            eprintln!(
-                "sigscan: {}: {e} (scanned {} lines before it)",
-                input.name, summary.counts.lines
-            );
+            if summary.raw_bytes == 0 && summary.counts.lines == 0 {
+                eprintln!("sigscan: {}: {e}", input.name);
+            } else {
+                eprintln!(
+                    "sigscan: {}: {e} (scanned {} lines before it)",
+                    input.name, summary.counts.lines
+                );
+            }
         }
         if !self.quiet_errors && summary.counts.invalid_lines > INVALID_REPORT_LIMIT {
             eprintln!(

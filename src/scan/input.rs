@@ -7,6 +7,7 @@
 //! that input: the complete lines before it are still scanned, and the error
 //! names the input and how far it got.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Range;
@@ -37,10 +38,17 @@ pub struct Input {
 
 /// Expands command-line inputs: `-` is stdin, a directory is walked
 /// recursively (sorted; files whose name matches `glob` when given).
-/// Unreadable paths are returned as errors `(name, reason)`.
+/// A named path that cannot be examined (missing, no permission) stays an
+/// input, so its open error is reported, counted and listed in the stats in
+/// its place. Directories that cannot be listed, and special files (FIFOs,
+/// sockets, devices) met under a directory, are returned as errors
+/// `(name, reason)`: opening a FIFO nobody writes to would block forever.
+/// Symbolic links are followed, but each directory is walked once, so a
+/// link back to an ancestor neither loops nor scans files twice.
 pub fn expand(args: &[String], glob: Option<&str>) -> (Vec<Input>, Vec<(String, String)>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
+    let mut seen = HashSet::new();
     for a in args {
         if a == "-" {
             inputs.push(Input {
@@ -51,18 +59,29 @@ pub fn expand(args: &[String], glob: Option<&str>) -> (Vec<Input>, Vec<(String, 
         }
         let p = Path::new(a);
         match std::fs::metadata(p) {
-            Ok(m) if m.is_dir() => walk(p, glob, &mut inputs, &mut errors),
-            Ok(_) => inputs.push(Input {
+            Ok(m) if m.is_dir() => walk(p, glob, &mut seen, &mut inputs, &mut errors),
+            _ => inputs.push(Input {
                 name: a.clone(),
                 source: Source::File(p.to_path_buf()),
             }),
-            Err(e) => errors.push((a.clone(), e.to_string())),
         }
     }
     (inputs, errors)
 }
 
-fn walk(dir: &Path, glob: Option<&str>, out: &mut Vec<Input>, errors: &mut Vec<(String, String)>) {
+fn walk(
+    dir: &Path,
+    glob: Option<&str>,
+    seen: &mut HashSet<PathBuf>,
+    out: &mut Vec<Input>,
+    errors: &mut Vec<(String, String)>,
+) {
+    // The canonical path identifies the directory however it was reached.
+    if let Ok(real) = std::fs::canonicalize(dir)
+        && !seen.insert(real)
+    {
+        return;
+    }
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
         Err(e) => {
@@ -72,20 +91,31 @@ fn walk(dir: &Path, glob: Option<&str>, out: &mut Vec<Input>, errors: &mut Vec<(
     };
     entries.sort();
     for p in entries {
-        if p.is_dir() {
-            walk(&p, glob, out, errors);
-        } else {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if glob.is_none_or(|g| glob_match(g.as_bytes(), name.as_bytes())) {
-                out.push(Input {
-                    name: p.display().to_string(),
-                    source: Source::File(p),
-                });
-            }
+        // Follows symbolic links; a dangling one stays an input and is
+        // reported when it cannot be opened.
+        let meta = std::fs::metadata(&p).ok();
+        if meta.as_ref().is_some_and(|m| m.is_dir()) {
+            walk(&p, glob, seen, out, errors);
+            continue;
         }
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !glob.is_none_or(|g| glob_match(g.as_bytes(), name.as_bytes())) {
+            continue;
+        }
+        if meta.is_some_and(|m| !m.is_file()) {
+            errors.push((
+                p.display().to_string(),
+                "not a regular file (skipped)".into(),
+            ));
+            continue;
+        }
+        out.push(Input {
+            name: p.display().to_string(),
+            source: Source::File(p),
+        });
     }
 }
 
