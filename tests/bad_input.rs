@@ -500,36 +500,48 @@ fn stdin_is_read_with_dash_plain_or_compressed() {
     }
 }
 
+/// Many files, plain and compressed (the compressed ones among the next few inputs are decoded
+/// ahead, in parallel): records and stats come out in the order the inputs were given, a damaged
+/// file among them is reported in its place.
 #[test]
 fn many_files_at_once_keep_input_order() {
     let t = tmp();
     let d = t.path();
     let mut expected = Vec::new();
-    let mut names = Vec::new();
-    for (k, name) in [
+    let names = [
         "c.ndjson",
         "a.ndjson.gz",
         "b.ndjson.zst",
+        "f.gz",
+        "g.zst",
         "e.ndjson",
+        "h.gz",
+        "i.zst",
         "d.ndjson",
-    ]
-    .iter()
-    .enumerate()
-    {
+        "j.gz",
+    ];
+    for (k, name) in names.iter().enumerate() {
         let mut ls = Vec::new();
-        for i in 1..=200 {
+        for i in 1..=400 {
             ls.push(if i % (k + 2) == 0 { hit(i) } else { miss(i) });
         }
         let data = lines(&ls);
-        let bytes = match k {
-            1 => gzip(&data),
-            2 => zstd(&data),
-            _ => data,
+        let mut bytes = if name.ends_with(".gz") {
+            gzip(&data)
+        } else if name.ends_with(".zst") {
+            zstd(&data)
+        } else {
+            data
         };
+        let mut n = 400;
+        if *name == "h.gz" {
+            // Truncated: the lines before the cut still come, in their place.
+            bytes.truncate(bytes.len() - 100);
+            n = 0;
+        }
         write(d, name, &bytes);
-        names.push(*name);
         expected.extend(
-            (1..=200u64)
+            (1..=n)
                 .filter(|i| i % (k as u64 + 2) == 0)
                 .map(|i| (name.to_string(), i)),
         );
@@ -538,7 +550,8 @@ fn many_files_at_once_keep_input_order() {
     let mut args = vec!["--chunk-size", "512", "-j", "2", "--no-event"];
     args.extend(&names);
     let run = scan(d, &args);
-    run.expect(0);
+    run.expect(1)
+        .stderr_has("sigscan: h.gz: gzip stream broken after ");
     let got: Vec<(String, u64)> = run
         .records
         .iter()
@@ -548,12 +561,23 @@ fn many_files_at_once_keep_input_order() {
                 r["line"].as_u64().unwrap(),
             )
         })
+        .filter(|(f, _)| f != "h.gz")
         .collect();
     assert_eq!(
         got, expected,
         "records ordered by input as given, then line"
     );
-    assert_eq!(u(run.stats(), "lines"), 1000);
+    let h = run.hit_lines("h.gz");
+    assert!(!h.is_empty());
+    assert_eq!(h, (1..=h.len() as u64).map(|i| 8 * i).collect::<Vec<_>>());
+    let order: Vec<&str> = run.stats()["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, names);
+    assert_eq!(u(run.stats(), "unreadable_inputs"), 1);
 }
 
 #[test]

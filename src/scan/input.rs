@@ -193,14 +193,57 @@ pub struct ReadOptions {
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// How many later compressed files may be decoding while the current input
+/// is delivered (at most one per core besides this thread).
+const MAX_AHEAD: usize = 8;
+
+/// Chunks a decoding-ahead file may hold before it waits for its turn.
+const AHEAD_CHUNKS: usize = 2;
+
 /// Reads every input in order, calling `send` for each unit of work.
 /// `send` returns false to stop early (the consumer went away).
+///
+/// Decompression is slower than the workers, so compressed files among the
+/// next few inputs are decoded ahead on their own threads, in parallel,
+/// each into a small bounded queue; the work still reaches `send` in input
+/// order. Plain files and stdin are read here when their turn comes.
 pub fn read_all(inputs: &[Input], opts: ReadOptions, send: &mut dyn FnMut(Work) -> bool) {
-    for (i, input) in inputs.iter().enumerate() {
-        if !read_one(i, input, opts, send) {
-            return;
+    let ahead = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .saturating_sub(1)
+        .min(MAX_AHEAD);
+    std::thread::scope(|s| {
+        let mut decoding = std::collections::HashMap::new();
+        let mut next = 0;
+        for (i, input) in inputs.iter().enumerate() {
+            next = next.max(i + 1);
+            while next < inputs.len() && next <= i + ahead {
+                if is_compressed_file(&inputs[next]) {
+                    let (tx, rx) = crossbeam_channel::bounded::<Work>(AHEAD_CHUNKS);
+                    let (j, later) = (next, &inputs[next]);
+                    s.spawn(move || read_one(j, later, opts, &mut |w| tx.send(w).is_ok()));
+                    decoding.insert(next, rx);
+                }
+                next += 1;
+            }
+            let go_on = match decoding.remove(&i) {
+                Some(rx) => rx.iter().all(&mut *send),
+                None => read_one(i, input, opts, send),
+            };
+            if !go_on {
+                // Dropping the queues stops the threads still decoding.
+                return;
+            }
         }
-    }
+    });
+}
+
+/// Whether `input` is a regular file that starts with a compression magic.
+fn is_compressed_file(input: &Input) -> bool {
+    let Source::File(p) = &input.source else {
+        return false;
+    };
+    File::open(p).is_ok_and(|f| f.metadata().is_ok_and(|m| m.is_file()) && starts_compressed(&f))
 }
 
 fn read_one(
