@@ -198,6 +198,7 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             return EXIT_FATAL;
         }
     };
+    let out_name = writer.name();
     let sink = JsonlSink::new(io::BufWriter::with_capacity(1 << 16, writer), !cfg.no_event)
         .quiet_errors(cfg.quiet);
     let (totals, mut sink) = if !cfg.quiet && io::stderr().is_terminal() {
@@ -226,7 +227,7 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
         Ok(()) => false,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => true,
         Err(e) => {
-            eprintln!("sigscan: writing output: {e}");
+            eprintln!("sigscan: writing output to {out_name}: {e}");
             return EXIT_FATAL;
         }
     };
@@ -271,43 +272,102 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
 /// overwrites cleanly).
 enum Output {
     Stdout(io::Stdout),
-    File {
+    /// A regular file (or a name not taken yet), written atomically.
+    File(TempFile),
+    /// Something else that already exists (`/dev/null`, a FIFO, a
+    /// terminal): written in place. Renaming a temporary file over it would
+    /// replace the device node with a plain file.
+    Direct {
         file: std::fs::File,
-        tmp: PathBuf,
-        dest: PathBuf,
+        path: PathBuf,
     },
+}
+
+/// A temporary file beside `dest`; renamed over it by [`Output::commit`],
+/// removed when dropped uncommitted (a failed or abandoned run leaves no
+/// temporary file behind and `dest` as it was).
+struct TempFile {
+    file: Option<std::fs::File>,
+    tmp: PathBuf,
+    dest: PathBuf,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 impl Output {
     fn open(path: Option<&Path>) -> Result<Output, String> {
-        let Some(dest) = path else {
+        let Some(given) = path else {
             return Ok(Output::Stdout(io::stdout()));
         };
+        // Through a symbolic link to the file it names, so the rename
+        // replaces that file and not the link.
+        let dest = match std::fs::symlink_metadata(given) {
+            Ok(m) if m.file_type().is_symlink() => {
+                std::fs::canonicalize(given).unwrap_or_else(|_| given.to_path_buf())
+            }
+            _ => given.to_path_buf(),
+        };
+        match std::fs::metadata(&dest) {
+            Ok(m) if m.is_dir() => {
+                return Err(format!("{}: is a directory", given.display()));
+            }
+            Ok(m) if !m.is_file() => {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&dest)
+                    .map_err(|e| format!("{}: {e}", given.display()))?;
+                return Ok(Output::Direct {
+                    file,
+                    path: given.to_path_buf(),
+                });
+            }
+            _ => {}
+        }
         let name = dest
             .file_name()
-            .ok_or_else(|| format!("{}: not a file name", dest.display()))?;
+            .ok_or_else(|| format!("{}: not a file name", given.display()))?;
         let tmp = dest.with_file_name(format!(
             ".{}.sigscan-tmp-{}",
             name.to_string_lossy(),
             std::process::id()
         ));
         let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        Ok(Output::File {
-            file,
+        Ok(Output::File(TempFile {
+            file: Some(file),
             tmp,
-            dest: dest.to_path_buf(),
-        })
+            dest,
+        }))
+    }
+
+    /// What to call the output in messages.
+    fn name(&self) -> String {
+        match self {
+            Output::Stdout(_) => "stdout".into(),
+            Output::File(t) => t.dest.display().to_string(),
+            Output::Direct { path, .. } => path.display().to_string(),
+        }
     }
 
     fn commit(self) -> io::Result<()> {
         match self {
             Output::Stdout(mut s) => s.flush(),
-            Output::File { file, tmp, dest } => {
-                file.sync_all()?;
-                drop(file);
-                std::fs::rename(&tmp, &dest).inspect_err(|_| {
-                    let _ = std::fs::remove_file(&tmp);
-                })
+            Output::Direct { mut file, .. } => file.flush(),
+            Output::File(mut t) => {
+                let file = t.file.take().expect("BUG: committed twice");
+                let res = file.sync_all().and_then(|()| {
+                    drop(file);
+                    std::fs::rename(&t.tmp, &t.dest)
+                });
+                if res.is_err() {
+                    let _ = std::fs::remove_file(&t.tmp);
+                }
+                res
             }
         }
     }
@@ -317,13 +377,15 @@ impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Output::Stdout(s) => s.write(buf),
-            Output::File { file, .. } => file.write(buf),
+            Output::Direct { file, .. } => file.write(buf),
+            Output::File(t) => t.file.as_mut().expect("BUG: write after commit").write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Output::Stdout(s) => s.flush(),
-            Output::File { file, .. } => file.flush(),
+            Output::Direct { file, .. } => file.flush(),
+            Output::File(t) => t.file.as_mut().expect("BUG: flush after commit").flush(),
         }
     }
 }

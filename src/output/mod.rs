@@ -37,6 +37,11 @@ pub struct JsonlSink<W: Write> {
     /// Whether any input ended with a read error.
     pub read_errors: u64,
     quiet_errors: bool,
+    /// The first write error: the scan stops at it, and [`finish`] returns
+    /// it even if a later flush happens to succeed.
+    ///
+    /// [`finish`]: JsonlSink::finish
+    write_error: Option<io::Error>,
 }
 
 impl<W: Write> JsonlSink<W> {
@@ -50,6 +55,7 @@ impl<W: Write> JsonlSink<W> {
             inputs: Vec::new(),
             read_errors: 0,
             quiet_errors: false,
+            write_error: None,
         }
     }
 
@@ -59,8 +65,11 @@ impl<W: Write> JsonlSink<W> {
         self
     }
 
-    /// Flushes and returns the writer.
+    /// Flushes and returns the writer, or the first write error.
     pub fn finish(mut self) -> io::Result<W> {
+        if let Some(e) = self.write_error.take() {
+            return Err(e);
+        }
         self.out.flush()?;
         Ok(self.out)
     }
@@ -96,7 +105,11 @@ impl<W: Write> HitSink for JsonlSink<W> {
             }
         }
         b.extend_from_slice(b"}\n");
-        self.out.write_all(b)
+        self.out.write_all(b).map_err(|e| {
+            let kind = e.kind();
+            self.write_error.get_or_insert(e);
+            io::Error::from(kind)
+        })
     }
 
     fn invalid_line(&mut self, input: &Input, line: u64, reason: &str) {
@@ -109,10 +122,14 @@ impl<W: Write> HitSink for JsonlSink<W> {
     fn input_done(&mut self, input: &Input, summary: &InputSummary) {
         if let Some(e) = &summary.error {
             self.read_errors += 1;
-            eprintln!(
-                "sigscan: {}: {e} (scanned {} lines before it)",
-                input.name, summary.counts.lines
-            );
+            if summary.raw_bytes == 0 && summary.counts.lines == 0 {
+                eprintln!("sigscan: {}: {e}", input.name);
+            } else {
+                eprintln!(
+                    "sigscan: {}: {e} (scanned {} lines before it)",
+                    input.name, summary.counts.lines
+                );
+            }
         }
         if !self.quiet_errors && summary.counts.invalid_lines > INVALID_REPORT_LIMIT {
             eprintln!(

@@ -7,6 +7,7 @@
 //! that input: the complete lines before it are still scanned, and the error
 //! names the input and how far it got.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Range;
@@ -37,10 +38,17 @@ pub struct Input {
 
 /// Expands command-line inputs: `-` is stdin, a directory is walked
 /// recursively (sorted; files whose name matches `glob` when given).
-/// Unreadable paths are returned as errors `(name, reason)`.
+/// A named path that cannot be examined (missing, no permission) stays an
+/// input, so its open error is reported, counted and listed in the stats in
+/// its place. Directories that cannot be listed, and special files (FIFOs,
+/// sockets, devices) met under a directory, are returned as errors
+/// `(name, reason)`: opening a FIFO nobody writes to would block forever.
+/// Symbolic links are followed, but each directory is walked once, so a
+/// link back to an ancestor neither loops nor scans files twice.
 pub fn expand(args: &[String], glob: Option<&str>) -> (Vec<Input>, Vec<(String, String)>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
+    let mut seen = HashSet::new();
     for a in args {
         if a == "-" {
             inputs.push(Input {
@@ -51,18 +59,29 @@ pub fn expand(args: &[String], glob: Option<&str>) -> (Vec<Input>, Vec<(String, 
         }
         let p = Path::new(a);
         match std::fs::metadata(p) {
-            Ok(m) if m.is_dir() => walk(p, glob, &mut inputs, &mut errors),
-            Ok(_) => inputs.push(Input {
+            Ok(m) if m.is_dir() => walk(p, glob, &mut seen, &mut inputs, &mut errors),
+            _ => inputs.push(Input {
                 name: a.clone(),
                 source: Source::File(p.to_path_buf()),
             }),
-            Err(e) => errors.push((a.clone(), e.to_string())),
         }
     }
     (inputs, errors)
 }
 
-fn walk(dir: &Path, glob: Option<&str>, out: &mut Vec<Input>, errors: &mut Vec<(String, String)>) {
+fn walk(
+    dir: &Path,
+    glob: Option<&str>,
+    seen: &mut HashSet<PathBuf>,
+    out: &mut Vec<Input>,
+    errors: &mut Vec<(String, String)>,
+) {
+    // The canonical path identifies the directory however it was reached.
+    if let Ok(real) = std::fs::canonicalize(dir)
+        && !seen.insert(real)
+    {
+        return;
+    }
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
         Err(e) => {
@@ -72,20 +91,31 @@ fn walk(dir: &Path, glob: Option<&str>, out: &mut Vec<Input>, errors: &mut Vec<(
     };
     entries.sort();
     for p in entries {
-        if p.is_dir() {
-            walk(&p, glob, out, errors);
-        } else {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if glob.is_none_or(|g| glob_match(g.as_bytes(), name.as_bytes())) {
-                out.push(Input {
-                    name: p.display().to_string(),
-                    source: Source::File(p),
-                });
-            }
+        // Follows symbolic links; a dangling one stays an input and is
+        // reported when it cannot be opened.
+        let meta = std::fs::metadata(&p).ok();
+        if meta.as_ref().is_some_and(|m| m.is_dir()) {
+            walk(&p, glob, seen, out, errors);
+            continue;
         }
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !glob.is_none_or(|g| glob_match(g.as_bytes(), name.as_bytes())) {
+            continue;
+        }
+        if meta.is_some_and(|m| !m.is_file()) {
+            errors.push((
+                p.display().to_string(),
+                "not a regular file (skipped)".into(),
+            ));
+            continue;
+        }
+        out.push(Input {
+            name: p.display().to_string(),
+            source: Source::File(p),
+        });
     }
 }
 
@@ -163,14 +193,57 @@ pub struct ReadOptions {
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// How many later compressed files may be decoding while the current input
+/// is delivered (at most one per core besides this thread).
+const MAX_AHEAD: usize = 8;
+
+/// Chunks a decoding-ahead file may hold before it waits for its turn.
+const AHEAD_CHUNKS: usize = 2;
+
 /// Reads every input in order, calling `send` for each unit of work.
 /// `send` returns false to stop early (the consumer went away).
+///
+/// Decompression is slower than the workers, so compressed files among the
+/// next few inputs are decoded ahead on their own threads, in parallel,
+/// each into a small bounded queue; the work still reaches `send` in input
+/// order. Plain files and stdin are read here when their turn comes.
 pub fn read_all(inputs: &[Input], opts: ReadOptions, send: &mut dyn FnMut(Work) -> bool) {
-    for (i, input) in inputs.iter().enumerate() {
-        if !read_one(i, input, opts, send) {
-            return;
+    let ahead = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .saturating_sub(1)
+        .min(MAX_AHEAD);
+    std::thread::scope(|s| {
+        let mut decoding = std::collections::HashMap::new();
+        let mut next = 0;
+        for (i, input) in inputs.iter().enumerate() {
+            next = next.max(i + 1);
+            while next < inputs.len() && next <= i + ahead {
+                if is_compressed_file(&inputs[next]) {
+                    let (tx, rx) = crossbeam_channel::bounded::<Work>(AHEAD_CHUNKS);
+                    let (j, later) = (next, &inputs[next]);
+                    s.spawn(move || read_one(j, later, opts, &mut |w| tx.send(w).is_ok()));
+                    decoding.insert(next, rx);
+                }
+                next += 1;
+            }
+            let go_on = match decoding.remove(&i) {
+                Some(rx) => rx.iter().all(&mut *send),
+                None => read_one(i, input, opts, send),
+            };
+            if !go_on {
+                // Dropping the queues stops the threads still decoding.
+                return;
+            }
         }
-    }
+    });
+}
+
+/// Whether `input` is a regular file that starts with a compression magic.
+fn is_compressed_file(input: &Input) -> bool {
+    let Source::File(p) = &input.source else {
+        return false;
+    };
+    File::open(p).is_ok_and(|f| f.metadata().is_ok_and(|m| m.is_file()) && starts_compressed(&f))
 }
 
 fn read_one(
@@ -199,12 +272,17 @@ fn read_one(
             Err(e) => return send(end(Some(format!("cannot open: {e}")), 0, None)),
         },
     };
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut head = [0u8; 4];
-    let head_len = read_head(&file, &mut head);
-    let compressed = magic(&head[..head_len]).is_some();
+    // Only a regular file with a size is mapped. Pipes, FIFOs (`<(zcat …)`),
+    // character devices and /proc files are streamed: the stream peeks at
+    // the magic itself and replays it, where a seek back would fail and
+    // lose the first bytes.
+    let len = match file.metadata() {
+        Ok(m) if m.is_file() => m.len(),
+        _ => 0,
+    };
     if opts.mmap
-        && !compressed
+        && len > 0
+        && !starts_compressed(&file)
         && let Some(map) = mmap::map(&file, len)
     {
         let map = Arc::new(map);
@@ -237,17 +315,35 @@ fn read_one(
     send(end(err, counted.count, compression))
 }
 
-fn read_head(mut f: &File, head: &mut [u8; 4]) -> usize {
-    use std::io::Seek;
+/// Whether a regular file starts with a compression magic, read without
+/// moving the file position (a failed read counts as compressed, so the
+/// caller streams the file and reports the error).
+fn starts_compressed(f: &File) -> bool {
+    let mut head = [0u8; 4];
     let mut n = 0;
     while n < head.len() {
-        match f.read(&mut head[n..]) {
-            Ok(0) | Err(_) => break,
+        match read_at(f, &mut head[n..], n as u64) {
+            Ok(0) => break,
             Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return true,
         }
     }
-    let _ = f.seek(io::SeekFrom::Start(0));
-    n
+    magic(&head[..n]).is_some()
+}
+
+#[cfg(unix)]
+fn read_at(f: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(f, buf, at)
+}
+
+#[cfg(not(unix))]
+fn read_at(mut f: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    use std::io::Seek;
+    f.seek(io::SeekFrom::Start(at))?;
+    let n = f.read(buf)?;
+    f.seek(io::SeekFrom::Start(0))?;
+    Ok(n)
 }
 
 fn magic(head: &[u8]) -> Option<&'static str> {
@@ -307,12 +403,18 @@ fn stream_maybe_compressed<R: Read>(
         inner: reader,
     };
     let result = match kind {
-        Some("gzip") => stream_lines(i, flate2::read::MultiGzDecoder::new(peeked), opts, send),
+        Some("gzip") => stream_lines(
+            i,
+            flate2::read::MultiGzDecoder::new(peeked),
+            DECODED_READ,
+            opts,
+            send,
+        ),
         Some(_) => match zstd::stream::read::Decoder::new(peeked) {
-            Ok(d) => stream_lines(i, d, opts, send),
+            Ok(d) => stream_lines(i, d, DECODED_READ, opts, send),
             Err(e) => Err((0, e)),
         },
-        None => stream_lines(i, peeked, opts, send),
+        None => stream_lines(i, peeked, usize::MAX, opts, send),
     };
     let err = result.err().map(|(at, e)| match kind {
         Some(k) => format!("{k} stream broken after {at} decompressed bytes: {e}"),
@@ -321,11 +423,21 @@ fn stream_maybe_compressed<R: Read>(
     (err, kind)
 }
 
-/// Streams `r` as newline-aligned owned chunks. On error, returns how many
-/// (decoded) bytes were delivered before it; what was read is still sent.
+/// The most decoded bytes asked of a decompressor at once. A decoder that
+/// meets damage returns the error instead of what it wrote into the buffer
+/// during that call: the zstd reader decodes all of its 128 KiB input
+/// buffer in one call when the output has room (about 500 KiB of text),
+/// then a damaged block or a bad checksum discards all of it. Small reads
+/// bound what the damage can take with it to this much.
+const DECODED_READ: usize = 32 * 1024;
+
+/// Streams `r` as newline-aligned owned chunks, asking for at most
+/// `max_read` bytes per read. On error, returns how many (decoded) bytes
+/// were delivered before it; what was read is still sent.
 fn stream_lines<R: Read>(
     i: usize,
     mut r: R,
+    max_read: usize,
     opts: ReadOptions,
     send: &mut dyn FnMut(Work) -> bool,
 ) -> Result<(), (u64, io::Error)> {
@@ -337,7 +449,7 @@ fn stream_lines<R: Read>(
         if buf.capacity() - buf.len() < 64 * 1024 {
             buf.reserve(opts.chunk_size.max(64 * 1024));
         }
-        let spare = buf.capacity() - buf.len();
+        let spare = (buf.capacity() - buf.len()).min(max_read);
         let old = buf.len();
         buf.resize(old + spare, 0);
         let n = match r.read(&mut buf[old..]) {
@@ -353,7 +465,10 @@ fn stream_lines<R: Read>(
             }
         };
         buf.truncate(old + n);
-        if first && buf.len() >= BOM.len() {
+        // Decided once the buffer holds three bytes or cannot be a BOM; a
+        // short first read (a pipe) leaves it open, and while it is open
+        // the buffer holds no newline, so no chunk leaves before it.
+        if first && (buf.len() >= BOM.len() || !BOM.starts_with(&buf) || n == 0) {
             if buf.starts_with(BOM) {
                 buf.drain(..BOM.len());
                 offset += BOM.len() as u64;

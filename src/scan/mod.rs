@@ -451,6 +451,10 @@ impl Scanner {
             if let [rest @ .., b'\r'] = line {
                 line = rest;
             }
+            // A BOM inside a stream (`cat a.ndjson b.ndjson` where b has one).
+            if let [0xEF, 0xBB, 0xBF, rest @ ..] = line {
+                line = rest;
+            }
             rel += 1;
             let cand = if ci < cands.len() && cands[ci].start == pos {
                 ci += 1;
