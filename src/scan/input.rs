@@ -14,8 +14,6 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use memmap2::Mmap;
-
 use super::mmap;
 
 /// Where an input comes from.
@@ -143,7 +141,7 @@ pub fn glob_match(p: &[u8], s: &[u8]) -> bool {
 /// The bytes of one chunk.
 pub enum ChunkData {
     /// A slice of a mapped file.
-    Mapped(Arc<Mmap>, Range<usize>),
+    Mapped(Arc<mmap::GuardedMap>, Range<usize>),
     /// A buffer read or decompressed from a stream.
     Owned(Vec<u8>),
 }
@@ -179,6 +177,9 @@ pub enum Work {
         raw_bytes: u64,
         /// Compression, if any (`gzip`/`zstd`).
         compression: Option<&'static str>,
+        /// The mapping, for memory-mapped inputs: once its chunks are
+        /// scanned, it tells whether the file shrank under the scan.
+        mapped: Option<Arc<mmap::GuardedMap>>,
     },
 }
 
@@ -257,6 +258,7 @@ fn read_one(
         error,
         raw_bytes,
         compression,
+        mapped: None,
     };
     let file = match &input.source {
         Source::Stdin => {
@@ -305,7 +307,13 @@ fn read_one(
             }
             pos = end_pos;
         }
-        return send(end(None, len, None));
+        return send(Work::End {
+            input: i,
+            error: None,
+            raw_bytes: len,
+            compression: None,
+            mapped: Some(map),
+        });
     }
     let mut counted = CountingReader {
         inner: file,

@@ -359,11 +359,21 @@ impl Scanner {
                             error,
                             raw_bytes,
                             compression,
+                            mapped,
                         }) => {
                             let summary = &mut per_input[input].1;
                             summary.raw_bytes = raw_bytes;
                             summary.compression = compression;
-                            summary.error = error;
+                            // Every chunk of this input has been scanned, so
+                            // the guard has seen every page we touched.
+                            summary.error = match mapped {
+                                Some(m) if m.truncated() => Some(
+                                    "the file shrank while it was scanned (memory-mapped); \
+                                     the vanished bytes were read as NUL: rerun with --no-mmap"
+                                        .into(),
+                                ),
+                                _ => error,
+                            };
                             total.add(&summary.counts);
                             sink.input_done(&inputs[input], summary);
                         }
