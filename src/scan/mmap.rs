@@ -31,17 +31,17 @@ struct Slot {
     truncated: AtomicBool,
 }
 
-const FREE: Slot = Slot {
-    start: AtomicUsize::new(0),
-    len: AtomicUsize::new(0),
-    truncated: AtomicBool::new(false),
-};
-
 /// How many files may be mapped at once; beyond that files are read with
 /// `read()` instead. The scan keeps at most `threads * 4` chunks in flight.
 const MAX_MAPS: usize = 1024;
 
-static SLOTS: [Slot; MAX_MAPS] = [FREE; MAX_MAPS];
+static SLOTS: [Slot; MAX_MAPS] = [const {
+    Slot {
+        start: AtomicUsize::new(0),
+        len: AtomicUsize::new(0),
+        truncated: AtomicBool::new(false),
+    }
+}; MAX_MAPS];
 static INSTALL: Once = Once::new();
 static mut PREVIOUS: Option<libc::sigaction> = None;
 
