@@ -38,8 +38,9 @@ sed -n "/ScriptBlockText|contains:/,/condition:/p" $seed_rule | sed -n "s/^ *- '
 [ "$(wc -l < $out/seed-literals.txt)" -eq 38 ] || { echo "expected 38 seed literals" >&2; exit 1; }
 
 gen=$out/gen-$size.ndjson
-[ -s "$gen" ] || $bin gen --size "$size" --seed 1 -o "$gen" 2> $out/gen-summary.json
+[ -s "$gen" ] && [ -s $out/gen-summary.json ] || $bin gen --size "$size" --seed 1 -o "$gen" 2> $out/gen-summary.json
 cat $out/gen-summary.json 2>/dev/null >&2 || true
+expected_hits=$(grep -o '"seed_hits":[0-9]*' $out/gen-summary.json | cut -d: -f2)
 
 best() { # best wall time of $runs runs of "$@", output of the last run in $out/last
   local b=""
@@ -58,7 +59,7 @@ table() { # corpus label, file, events, then rows "name|secs|hits"
   local rg_t="" raw_t=""
   for row in "$@"; do
     IFS='|' read -r name t hits <<< "$row"
-    [ "$name" = "ripgrep" ] && rg_t=$t
+    [[ "$name" == ripgrep* ]] && rg_t=$t
     [ "$name" = "raw memory scan" ] && raw_t=$t
   done
   echo
@@ -95,6 +96,12 @@ run_corpus() { # label file rules...
     if [ "$engine" = hyperscan ] && [ -z "$features" ]; then continue; fi
     t=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet --stats "$file")
     rows+=("sigscan --engine $engine|$t|$(hits)")
+    # A benchmark checks its answer: on the generated corpus the generator
+    # knows exactly how many events the seed rule must hit.
+    if [ "$file" = "$gen" ] && [ "$(hits)" != "$expected_hits" ]; then
+      echo "sigscan --engine $engine found $(hits) hits, the generator made $expected_hits" >&2
+      exit 1
+    fi
     events=$(grep -o '"events":[0-9]*' $out/last.err | head -1 | cut -d: -f2)
     grep -o '"candidate_lines":[0-9]*\|"always_eval_rules":[0-9]*\|"rules_loaded":[0-9]*' $out/last.err | tr '\n' ' ' >&2; echo >&2
   done
