@@ -433,7 +433,7 @@ pub fn rules_check(opts: &RuleOptions, json: bool) -> i32 {
     for r in &plan.rules {
         records.push(CheckRecord {
             file: r.meta.file.display().to_string(),
-            line: 0,
+            line: r.meta.line,
             id: Some(r.meta.id.clone()),
             title: Some(r.meta.title.clone()),
             status: "ok",

@@ -70,6 +70,8 @@ pub struct RuleMeta {
     pub tags: Vec<String>,
     /// Source file.
     pub file: PathBuf,
+    /// 1-based line of the rule's document in `file`.
+    pub line: usize,
     /// Logsource.
     pub logsource: LogSource,
 }
@@ -385,6 +387,7 @@ fn compile_rule(
         level: rule.level.clone().unwrap_or_default(),
         tags: rule.tags.clone(),
         file: rule.file.clone(),
+        line: rule.line,
         logsource: rule.logsource.clone(),
     };
     Ok((
