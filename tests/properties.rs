@@ -5,6 +5,9 @@
 //! runs in a few seconds in a debug build; the fuzz targets in `fuzz/` run
 //! the same comparisons open-ended.
 
+#[path = "support/reference.rs"]
+mod reference;
+use reference::{sigma_to_regex, yaml_quoted};
 use std::collections::BTreeSet;
 use std::io;
 use std::path::Path;
@@ -26,33 +29,6 @@ use sigscan::sigma::value::SigmaString;
 // ---------------------------------------------------------------------------
 // 1a. Wildcard matcher vs regex
 // ---------------------------------------------------------------------------
-
-/// SIGMA.md §1, written independently of `SigmaString::parse`: `\*`, `\?`,
-/// `\\` are the literal character; any other backslash (also a trailing one)
-/// is kept as a literal backslash; `*` is any run, `?` one character. The
-/// whole value must match, case-insensitively.
-fn sigma_to_regex(p: &str) -> regex::Regex {
-    let mut re = String::from("(?is)^");
-    let cs: Vec<char> = p.chars().collect();
-    let mut i = 0;
-    while i < cs.len() {
-        match cs[i] {
-            '\\' => match cs.get(i + 1) {
-                Some(&n @ ('*' | '?' | '\\')) => {
-                    re.push_str(&regex::escape(&n.to_string()));
-                    i += 1;
-                }
-                _ => re.push_str(r"\\"),
-            },
-            '*' => re.push_str(".*"),
-            '?' => re.push('.'),
-            c => re.push_str(&regex::escape(&c.to_string())),
-        }
-        i += 1;
-    }
-    re.push('$');
-    regex::Regex::new(&re).expect("translated pattern compiles")
-}
 
 fn pattern_chars() -> impl Strategy<Value = String> {
     let c = prop::sample::select(vec!['*', '?', '\\', 'a', 'A', 'b', 'B', '-', '.']);
@@ -321,22 +297,6 @@ fn sigma_escape(s: &str) -> String {
         }
         out.push(c);
     }
-    out
-}
-
-/// A YAML double-quoted scalar holding `s` exactly: everything outside
-/// printable ASCII as `\UXXXXXXXX`.
-fn yaml_quoted(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            ' '..='~' => out.push(c),
-            c => out.push_str(&format!("\\U{:08X}", c as u32)),
-        }
-    }
-    out.push('"');
     out
 }
 

@@ -4,6 +4,9 @@
 //! exactly the hits that exact evaluation of every line finds.
 #![no_main]
 
+#[path = "../../tests/support/reference.rs"]
+mod reference;
+use reference::yaml_quoted;
 use std::io;
 
 use arbitrary::Arbitrary;
@@ -93,22 +96,6 @@ fn json_string(s: &str, w: Writer) -> String {
             out
         }
     }
-}
-
-/// A YAML double-quoted scalar holding `s` exactly (Sigma syntax is kept:
-/// wildcards and escapes in `s` are the rule's).
-fn yaml_quoted(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            ' '..='~' => out.push(c),
-            c => out.push_str(&format!("\\U{:08X}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
 }
 
 struct Collect(Vec<u64>);

@@ -4,8 +4,11 @@
 //! table, and the two agree on ASCII.
 #![no_main]
 
+#[path = "../../tests/support/reference.rs"]
+mod reference;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+use reference::sigma_to_regex;
 use sigscan::compile::pattern::StrMatcher;
 use sigscan::sigma::value::SigmaString;
 
@@ -13,32 +16,6 @@ use sigscan::sigma::value::SigmaString;
 struct Case {
     pattern: String,
     value: String,
-}
-
-/// `\*`, `\?`, `\\` are the literal character; any other backslash (also a
-/// trailing one) is a literal backslash; `*` any run, `?` one character;
-/// anchored, case-insensitive.
-fn sigma_to_regex(p: &str) -> regex::Regex {
-    let mut re = String::from("(?is)^");
-    let cs: Vec<char> = p.chars().collect();
-    let mut i = 0;
-    while i < cs.len() {
-        match cs[i] {
-            '\\' => match cs.get(i + 1) {
-                Some(&n @ ('*' | '?' | '\\')) => {
-                    re.push_str(&regex::escape(&n.to_string()));
-                    i += 1;
-                }
-                _ => re.push_str(r"\\"),
-            },
-            '*' => re.push_str(".*"),
-            '?' => re.push('.'),
-            c => re.push_str(&regex::escape(&c.to_string())),
-        }
-        i += 1;
-    }
-    re.push('$');
-    regex::Regex::new(&re).expect("translated pattern compiles")
 }
 
 fuzz_target!(|case: Case| {
