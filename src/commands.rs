@@ -53,6 +53,8 @@ pub struct ScanConfig {
     pub pin: bool,
     /// Memory-map plain files.
     pub mmap: bool,
+    /// Route lines by logsource (`scan::route`); off only to measure it.
+    pub route: bool,
     /// Chunk size in bytes.
     pub chunk_size: usize,
     /// Leave `event` out of hit records.
@@ -171,6 +173,7 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
     let always = plan.always.len() as u64;
     let literals = (plan.literals.len() + plan.exact_literals.len()) as u64;
     let scanner = match Scanner::new(plan, cfg.engine, &field_map) {
+        Ok(s) if !cfg.route => s.without_routing(),
         Ok(s) => s,
         Err(e) => {
             eprintln!("sigscan: {e}");
@@ -250,6 +253,7 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             candidate_lines: totals.candidate_lines,
             always_eval_rules: always,
             literals,
+            routes: scanner.routes_built() as u64,
             gb_per_s: crate::output::gb_per_s(&totals, elapsed),
             inputs: Stats::inputs_from(&summaries),
         };

@@ -134,6 +134,9 @@ struct ScanArgs {
     /// Chunk size in bytes.
     #[arg(long, default_value_t = sigscan::scan::DEFAULT_CHUNK, hide = true)]
     chunk_size: usize,
+    /// Do not route lines by logsource (for benchmarks: what routing buys).
+    #[arg(long, hide = true)]
+    no_route: bool,
     /// Leave `event` out of hit records.
     #[arg(long)]
     no_event: bool,
@@ -187,6 +190,7 @@ fn main() -> ExitCode {
             threads: a.threads,
             pin: !a.no_pin,
             mmap: !a.no_mmap,
+            route: !a.no_route,
             chunk_size: a.chunk_size,
             no_event: a.no_event,
             stats: a.stats,

@@ -577,6 +577,19 @@ pub fn gate_inputs(ev: &dyn EventSource) -> (Option<String>, Option<i64>) {
     (channel, id)
 }
 
+/// The first clause admitting an event of this (folded) channel and id.
+fn admitting_clause<'a>(
+    clauses: &'a [GateClause],
+    channel: Option<&str>,
+    id: Option<i64>,
+) -> Option<&'a GateClause> {
+    let channel = channel?;
+    clauses.iter().find(|c| {
+        c.channel == channel
+            && (c.event_ids.is_empty() || id.is_some_and(|i| c.event_ids.contains(&i)))
+    })
+}
+
 impl CompiledRule {
     /// Whether the rule matches the event. `gate_inputs` is the result of
     /// [`gate_inputs`] for this event (computed once per event).
@@ -585,13 +598,8 @@ impl CompiledRule {
             CGate::Any => self.eval(&self.cond, ev),
             CGate::NonWindows => gate_in.0.is_none() && self.eval(&self.cond, ev),
             CGate::Clauses(clauses) => {
-                let (Some(channel), id) = gate_in else {
-                    return false;
-                };
-                let Some(clause) = clauses.iter().find(|c| {
-                    &c.channel == channel
-                        && (c.event_ids.is_empty() || id.is_some_and(|i| c.event_ids.contains(&i)))
-                }) else {
+                let Some(clause) = admitting_clause(clauses, gate_in.0.as_deref(), gate_in.1)
+                else {
                     return false;
                 };
                 if clause.renames.is_empty() {
@@ -606,6 +614,17 @@ impl CompiledRule {
                     )
                 }
             }
+        }
+    }
+
+    /// Whether the logsource gate lets an event with this (folded) channel
+    /// and event id through: the gate half of [`CompiledRule::matches`],
+    /// which logsource routing decides once per route.
+    pub fn admits(&self, channel: Option<&str>, event_id: Option<i64>) -> bool {
+        match &self.gate {
+            CGate::Any => true,
+            CGate::NonWindows => channel.is_none(),
+            CGate::Clauses(clauses) => admitting_clause(clauses, channel, event_id).is_some(),
         }
     }
 

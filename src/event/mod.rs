@@ -11,6 +11,8 @@
 //!
 //! This module knows nothing about rules: it maps names to values.
 
+pub mod peek;
+
 use std::collections::HashMap;
 
 use serde_json::{Map, Value as Json};
