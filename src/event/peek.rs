@@ -30,6 +30,8 @@
 //! override of either (the scanner does not route then). The `peek_agrees`
 //! tests and the event_line fuzz target check it against the parser.
 
+use super::raw::{Span, members, skip_ws};
+
 /// The raw gate inputs of one line: the channel as written (not folded) and
 /// the event id as `compile::gate_inputs` reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,12 +42,6 @@ pub struct GateKey<'a> {
     /// integer, as the gate reads it).
     pub event_id: Option<i64>,
 }
-
-/// A value's bytes: `line[start..end]`.
-type Span = (usize, usize);
-
-/// serde_json's recursion limit: deeper lines do not parse.
-const MAX_DEPTH: usize = 128;
 
 /// The channel and event id of `line` (one NDJSON line without its newline,
 /// BOM or trailing `\r`), or `None` when the walker is not certain.
@@ -59,7 +55,7 @@ pub fn gate_key(line: &[u8]) -> Option<GateKey<'_>> {
     if skip_ws(line, end) != line.len() || top.duplicate {
         return None;
     }
-    let is_object = |v: Option<(usize, usize)>| v.is_some_and(|(s, _)| line[s] == b'{');
+    let is_object = |v: Option<Span>| v.is_some_and(|(s, _)| line[s] == b'{');
     let (channel, event_id) = if is_object(top.get(b"Event")) {
         // evtx_dump: Event.System.{Channel,EventID}.
         let (s, _) = top.get(b"Event")?;
@@ -90,7 +86,7 @@ pub fn gate_key(line: &[u8]) -> Option<GateKey<'_>> {
 /// The values of a few keys of one object, with a note of any repeat.
 struct Wanted<'k> {
     keys: &'k [&'k [u8]],
-    found: [Option<(usize, usize)>; 4],
+    found: [Option<Span>; 4],
     duplicate: bool,
 }
 
@@ -104,20 +100,20 @@ impl<'k> Wanted<'k> {
         }
     }
 
-    fn see(&mut self, key: &[u8], value: (usize, usize)) {
+    fn see(&mut self, key: &[u8], value: Span) {
         if let Some(i) = self.keys.iter().position(|k| *k == key) {
             self.duplicate |= self.found[i].is_some();
             self.found[i] = Some(value);
         }
     }
 
-    fn get(&self, key: &[u8]) -> Option<(usize, usize)> {
+    fn get(&self, key: &[u8]) -> Option<Span> {
         let i = self.keys.iter().position(|k| *k == key)?;
         self.found[i]
     }
 
     /// The value of `key`, unless some wanted key was repeated.
-    fn unique(&self, key: &[u8]) -> Option<(usize, usize)> {
+    fn unique(&self, key: &[u8]) -> Option<Span> {
         if self.duplicate {
             return None;
         }
@@ -127,7 +123,7 @@ impl<'k> Wanted<'k> {
 
 /// `Resolver::lookup` unwraps an object to its `#text` member; the walker
 /// does the same, and gives up on an object without one.
-fn unwrap_text(line: &[u8], v: (usize, usize)) -> Option<(usize, usize)> {
+fn unwrap_text(line: &[u8], v: Span) -> Option<Span> {
     if line[v.0] != b'{' {
         return Some(v);
     }
@@ -137,7 +133,7 @@ fn unwrap_text(line: &[u8], v: (usize, usize)) -> Option<(usize, usize)> {
     (line[inner.0] != b'{').then_some(inner)
 }
 
-fn channel_value(line: &[u8], (s, e): (usize, usize)) -> Option<&str> {
+fn channel_value(line: &[u8], (s, e): Span) -> Option<&str> {
     let raw = line[s..e].strip_prefix(b"\"")?.strip_suffix(b"\"")?;
     if raw.contains(&b'\\') {
         return None;
@@ -147,7 +143,7 @@ fn channel_value(line: &[u8], (s, e): (usize, usize)) -> Option<&str> {
 
 /// `Some(id)` as `compile::gate_inputs` reads it (a string is trimmed and
 /// parsed; `Some(None)` when that fails), `None` when unsure.
-fn event_id_value(line: &[u8], (s, e): (usize, usize)) -> Option<Option<i64>> {
+fn event_id_value(line: &[u8], (s, e): Span) -> Option<Option<i64>> {
     let raw = &line[s..e];
     if let Some(inner) = raw.strip_prefix(b"\"") {
         let inner = inner.strip_suffix(b"\"")?;
@@ -163,115 +159,6 @@ fn event_id_value(line: &[u8], (s, e): (usize, usize)) -> Option<Option<i64>> {
         return None;
     }
     std::str::from_utf8(raw).ok()?.parse().ok().map(Some)
-}
-
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while let Some(b' ' | b'\t' | b'\r' | b'\n') = b.get(i) {
-        i += 1;
-    }
-    i
-}
-
-/// `b[i]` is `"`: the index after the closing quote, and whether the string
-/// holds an escape.
-fn string_end(b: &[u8], i: usize) -> Option<(usize, bool)> {
-    let mut j = i + 1;
-    let mut escaped = false;
-    loop {
-        let k = j + memchr::memchr2(b'"', b'\\', b.get(j..)?)?;
-        if b[k] == b'"' {
-            return Some((k + 1, escaped));
-        }
-        escaped = true;
-        j = k + 2;
-    }
-}
-
-/// The end of the value starting at `b[i]`.
-fn skip_value(b: &[u8], i: usize) -> Option<usize> {
-    match *b.get(i)? {
-        b'"' => string_end(b, i).map(|(e, _)| e),
-        b'{' | b'[' => skip_nested(b, i),
-        _ => {
-            let len = b[i..]
-                .iter()
-                .position(|c| matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n'))
-                .unwrap_or(b.len() - i);
-            (len > 0).then_some(i + len)
-        }
-    }
-}
-
-/// The end of the object or array at `b[i]`, with brackets matched by kind.
-fn skip_nested(b: &[u8], i: usize) -> Option<usize> {
-    // Bit d of `kinds` is set when the bracket open at depth d is `{`.
-    let mut kinds: u128 = 0;
-    let mut depth = 0usize;
-    let mut j = i;
-    while j < b.len() {
-        match b[j] {
-            b'"' => {
-                j = string_end(b, j)?.0;
-                continue;
-            }
-            c @ (b'{' | b'[') => {
-                if depth == MAX_DEPTH {
-                    return None;
-                }
-                if c == b'{' {
-                    kinds |= 1 << depth;
-                } else {
-                    kinds &= !(1 << depth);
-                }
-                depth += 1;
-            }
-            c @ (b'}' | b']') => {
-                depth = depth.checked_sub(1)?;
-                if (kinds >> depth & 1 == 1) != (c == b'}') {
-                    return None;
-                }
-                if depth == 0 {
-                    return Some(j + 1);
-                }
-            }
-            _ => {}
-        }
-        j += 1;
-    }
-    None
-}
-
-/// Calls `f(key, (value_start, value_end))` for each member of the object at
-/// `b[i]`; returns the index after its `}`. `None` on a key with an escape or
-/// on structure it cannot follow.
-fn members(b: &[u8], i: usize, f: &mut dyn FnMut(&[u8], Span)) -> Option<usize> {
-    let mut j = skip_ws(b, i + 1);
-    if b.get(j) == Some(&b'}') {
-        return Some(j + 1);
-    }
-    loop {
-        if b.get(j) != Some(&b'"') {
-            return None;
-        }
-        let (key_end, escaped) = string_end(b, j)?;
-        if escaped {
-            return None;
-        }
-        let key = &b[j + 1..key_end - 1];
-        j = skip_ws(b, key_end);
-        if b.get(j) != Some(&b':') {
-            return None;
-        }
-        let vs = skip_ws(b, j + 1);
-        let ve = skip_value(b, vs)?;
-        f(key, (vs, ve));
-        j = skip_ws(b, ve);
-        match b.get(j) {
-            Some(b',') => j = skip_ws(b, j + 1),
-            Some(b'}') => return Some(j + 1),
-            _ => return None,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -16,14 +16,13 @@
 pub mod input;
 mod mmap;
 pub mod route;
+mod view;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde_json::Value as Json;
-
-use crate::compile::{self, EventSource, FieldId, LiteralTarget, Plan};
-use crate::event::{self, FieldMap, Layout, Resolver};
+use crate::compile::{self, LiteralTarget, Plan};
+use crate::event::{self, FieldMap, Resolver};
 use crate::prefilter::{BuildError, EngineKind, Prefilter, PrefilterScratch};
 use input::{ChunkData, Work};
 pub use input::{Input, ReadOptions, Source};
@@ -149,43 +148,6 @@ pub struct Scanner {
     routes: route::Routes,
 }
 
-/// One event as the compiled rules see it. Field lookups are memoised per
-/// event: thousands of rules ask for the same few fields (`Image`,
-/// `CommandLine`), and each lookup walks several layout paths.
-struct View<'a> {
-    root: &'a Json,
-    layout: Layout,
-    resolver: &'a Resolver,
-    cache: std::cell::RefCell<Vec<(FieldId, Option<&'a Json>)>>,
-}
-
-impl<'a> View<'a> {
-    fn new(root: &'a Json, resolver: &'a Resolver) -> View<'a> {
-        let cache = std::cell::RefCell::new(Vec::with_capacity(32));
-        View {
-            root,
-            layout: Layout::detect(root),
-            resolver,
-            cache,
-        }
-    }
-}
-
-impl EventSource for View<'_> {
-    fn field(&self, id: FieldId) -> Option<&Json> {
-        // PERF: a linear scan; an event touches a few dozen distinct fields.
-        if let Some(&(_, v)) = self.cache.borrow().iter().find(|(f, _)| *f == id) {
-            return v;
-        }
-        let v = self.resolver.lookup(self.root, self.layout, id);
-        self.cache.borrow_mut().push((id, v));
-        v
-    }
-    fn any_string(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
-        event::any_string(self.root, f)
-    }
-}
-
 struct Cand {
     start: usize,
     rules: std::ops::Range<usize>,
@@ -205,6 +167,9 @@ struct Scratch {
     line_hits: Vec<u32>,
     routes: route::RouteCache,
     route_ids: Vec<u32>,
+    fields: view::Fields,
+    /// A line with invalid UTF-8, decoded lossily (as the parser does).
+    lossy: String,
 }
 
 /// What a worker made of one chunk.
@@ -274,6 +239,8 @@ impl Scanner {
             line_hits: Vec::new(),
             routes: route::RouteCache::default(),
             route_ids: Vec::new(),
+            fields: view::Fields::new(self.plan.fields.len()),
+            lossy: String::new(),
         }
     }
 
@@ -474,6 +441,8 @@ impl Scanner {
             line_hits,
             routes: route_cache,
             route_ids,
+            fields,
+            lossy,
         } = sc;
         let routes = &self.routes;
         let has_fallback = !plan.exact_literals.is_empty();
@@ -585,10 +554,18 @@ impl Scanner {
                     &[]
                 };
                 out.counts.candidate_lines += 1;
-                match event::parse_line(line) {
-                    Ok(root) => {
+                let text = match std::str::from_utf8(line) {
+                    Ok(t) => t,
+                    Err(_) => {
+                        *lossy = String::from_utf8_lossy(line).into_owned();
+                        lossy.as_str()
+                    }
+                };
+                match event::validate_line(text) {
+                    Ok(()) => {
                         out.counts.events += 1;
-                        let view = View::new(&root, &self.resolver);
+                        fields.reset();
+                        let view = view::View::new(text, &self.resolver, fields);
                         let gate_in = compile::gate_inputs(&view);
                         let misrouted = cand
                             .and_then(|c| c.route)
