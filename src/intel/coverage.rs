@@ -104,7 +104,7 @@ pub struct Coverage {
 fn sorted<K: Ord + Clone>(m: BTreeMap<K, usize>) -> Vec<(K, usize)> {
     let mut v: Vec<(K, usize)> = m.into_iter().collect();
     // Stable: ties keep the map's (name) order.
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|e| std::cmp::Reverse(e.1));
     v
 }
 

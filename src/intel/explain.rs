@@ -730,7 +730,13 @@ impl Explanation {
         let g = &self.compiled.gate;
         match g.kind {
             "channels" => {
-                let mut t = Table::new(&["channel", "EventID", "field renames"]);
+                // The renames column only when some clause renames fields.
+                let renaming = g.clauses.iter().any(|c| !c.renames.is_empty());
+                let mut t = if renaming {
+                    Table::new(&["channel", "EventID", "field renames"])
+                } else {
+                    Table::new(&["channel", "EventID"])
+                };
                 for c in &g.clauses {
                     let ids = if c.event_ids.is_empty() {
                         "any".to_string()
@@ -747,7 +753,11 @@ impl Explanation {
                         .map(|[a, b]| format!("{a}→{b}"))
                         .collect::<Vec<_>>()
                         .join(", ");
-                    t.row(vec![c.channel.clone(), ids, renames]);
+                    let mut row = vec![c.channel.clone(), ids];
+                    if renaming {
+                        row.push(renames);
+                    }
+                    t.row(row);
                 }
                 s.push('\n');
                 t.render(&mut s, 2);

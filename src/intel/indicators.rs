@@ -17,7 +17,8 @@
 //!   `ScriptBlockText|contains|all: [OpenProcessToken, DuplicateTokenEx]`
 //!   looks for `ScriptBlockText contains DuplicateTokenEx` like one with
 //!   `ScriptBlockText|contains: DuplicateTokenEx`. No modifier at all is the
-//!   operator `equals`.
+//!   operator `equals` (`contains` for a keyword, which is searched for
+//!   inside the event's values).
 //! - **the value**, compared the way Sigma matches it: case-insensitively
 //!   (Unicode case folding) unless the operator has `cased`, after escape
 //!   processing (`C:\Windows\` and `C:\\Windows\\` are the same string);

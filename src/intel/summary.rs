@@ -222,7 +222,7 @@ impl Collector {
             .into_iter()
             .map(|(level, hits)| LevelHits { level, hits })
             .collect();
-        levels.sort_by(|a, b| level_rank(&a.level).cmp(&level_rank(&b.level)));
+        levels.sort_by_key(|l| level_rank(&l.level));
         let names = |m: HashMap<String, u64>| {
             let mut v: Vec<NameHits> = m
                 .into_iter()
