@@ -114,7 +114,7 @@ Stages and predicates
     for v in &values {
         stages.push_str(&format!("      {v}\n"));
     }
-    stages.push_str("  prefilter: a match holds one of 38 literal(s)\n\n");
+    stages.push_str("  prefilter: every match holds one of 38 literals\n\n");
     let width = values.iter().map(String::len).max().unwrap();
     let mut indicators = String::from(
         "Indicators (corpus: how many loaded rules look for the same field, operator and value, \

@@ -540,6 +540,15 @@ fn guard_reason(c: &CompiledRule, view: &GateView<'_>, stages: &[Stage]) -> Stri
     }
 }
 
+/// A search or a negated search: the condition text says it all.
+fn trivial(n: &CondNode) -> bool {
+    match n {
+        CondNode::Search { .. } => true,
+        CondNode::Not { arg } => trivial(arg),
+        _ => false,
+    }
+}
+
 fn has_not(n: &CondNode) -> bool {
     match n {
         CondNode::Not { .. } => true,
@@ -631,8 +640,8 @@ fn stages_text(stages: &[Stage], out: &mut String) {
                 out.push_str(&format!("Stage {stage}: condition\n"));
                 for (text, node) in conditions.iter().zip(tree) {
                     out.push_str(&format!("  {text}\n"));
-                    // A bare identifier needs no tree.
-                    if !matches!(node, CondNode::Search { .. }) {
+                    // `selection` or `not filter` needs no tree.
+                    if !trivial(node) {
                         tree_lines(node, 2, out);
                     }
                 }
@@ -664,9 +673,22 @@ fn stages_text(stages: &[Stage], out: &mut String) {
                         predicate_lines(p, depth, out);
                     }
                 }
-                match literals {
+                let quoted = |l: &[String]| {
+                    l.iter()
+                        .map(|x| format!("\"{x}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                match literals.as_deref() {
+                    Some([one]) => {
+                        out.push_str(&format!("  prefilter: every match holds \"{one}\"\n"))
+                    }
+                    Some(l) if l.len() <= 6 => out.push_str(&format!(
+                        "  prefilter: every match holds one of {}\n",
+                        quoted(l)
+                    )),
                     Some(l) => out.push_str(&format!(
-                        "  prefilter: a match holds one of {} literal(s)\n",
+                        "  prefilter: every match holds one of {} literals\n",
                         l.len()
                     )),
                     None => out.push_str("  prefilter: a match needs no fixed text\n"),
@@ -956,7 +978,7 @@ mod tests {
              Stage 1: selection\n  any of 2 alternatives:\n    alternative 1:\n      \
              all of:\n        Image endswith \\x.exe\n        CommandLine contains|all, all of 2 \
              values:\n            a\n            b\n    alternative 2:\n      OriginalFileName \
-             equals X.EXE\n  prefilter: a match holds one of 1 literal(s)\n\n\
+             equals X.EXE\n  prefilter: every match holds \"x.exe\"\n\n\
              Stage 2: filter\n  User equals null\n  prefilter: a match needs no fixed \
              text\n\n"
         );
