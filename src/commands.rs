@@ -69,6 +69,10 @@ pub struct ScanConfig {
     pub output: Option<PathBuf>,
     /// No per-line error messages and no progress line.
     pub quiet: bool,
+    /// Print a hit summary on stderr at the end (`--summary`).
+    pub summary: bool,
+    /// Write the hit summary as JSON to this file (`--summary-json`).
+    pub summary_json: Option<PathBuf>,
 }
 
 fn eprint_diag(kind: &str, d: &Diagnostic) {
@@ -201,6 +205,14 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             return EXIT_FATAL;
         }
     };
+    if let Some(p) = &cfg.summary_json
+        && let Err(e) = crate::intel::summary::check_json_path(p)
+    {
+        eprintln!("sigscan: --summary-json {e}");
+        return EXIT_FATAL;
+    }
+    let mut summary = (cfg.summary || cfg.summary_json.is_some())
+        .then(|| crate::intel::summary::Collector::new(&field_map));
     let out_name = writer.name();
     let sink = JsonlSink::new(io::BufWriter::with_capacity(1 << 16, writer), !cfg.no_event)
         .quiet_errors(cfg.quiet);
@@ -213,11 +225,18 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             })
             .sum();
         let mut progress = crate::output::ProgressSink::new(sink, total);
-        let totals = scanner.scan(&inputs, opts, &mut progress);
+        let totals = crate::intel::summary::scan_with(
+            &scanner,
+            &inputs,
+            opts,
+            &mut progress,
+            summary.as_mut(),
+        );
         (totals, progress.finish())
     } else {
         let mut sink = sink;
-        let totals = scanner.scan(&inputs, opts, &mut sink);
+        let totals =
+            crate::intel::summary::scan_with(&scanner, &inputs, opts, &mut sink, summary.as_mut());
         (totals, sink)
     };
     let read_errors = sink.read_errors;
@@ -235,6 +254,18 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
         }
     };
     let elapsed = started.elapsed().as_secs_f64();
+    if let Some(c) = summary {
+        let s = c.finish();
+        if cfg.summary {
+            eprint!("{}", s.to_text());
+        }
+        if let Some(p) = &cfg.summary_json
+            && let Err(e) = s.write_json(p)
+        {
+            eprintln!("sigscan: writing the summary: {e}");
+            return EXIT_FATAL;
+        }
+    }
     if cfg.stats {
         let stats = Stats {
             files: summaries.len() as u64,

@@ -14,6 +14,10 @@
 //!    in input order.
 //! 6. [`output`]: JSON Lines hit records and stats.
 //!
+//! Beside the pipeline, [`intel`] reads a compiled rule set the way an
+//! analyst does (stages, indicators with corpus counts, ATT&CK and event
+//! coverage) and summarises a scan's hits.
+//!
 //! # Example
 //!
 //! ```
@@ -46,6 +50,7 @@ pub mod commands;
 pub mod compile;
 pub mod event;
 pub mod r#gen;
+pub mod intel;
 pub mod output;
 pub mod prefilter;
 pub mod scan;
