@@ -23,6 +23,18 @@
 //! parser (the `compile` bench group times both). [`HsScanner::with_syntax`]
 //! forces either form so tests and benches reach both.
 //!
+//! # Exact literals
+//!
+//! [`HsScanner::with_exact`] puts the byte-exact fallback markers (`\u` +
+//! hex, `&#`, the start of each fold-to-ASCII character) into the same
+//! database without `HS_FLAG_CASELESS`, so a chunk is scanned once. The
+//! pure-Rust engine needs a second automaton for them; here that second
+//! pass (Teddy over short, frequent byte pairs) was 13% of a seed-rule scan.
+//! The markers that are 2-byte prefixes of 3-byte characters are not UTF-8,
+//! which the literal API cannot carry, so each becomes its valid
+//! completions (the same text matches: a fold-to-ASCII character is valid
+//! UTF-8), all reporting the prefix's id.
+//!
 //! # `find` stops at the first match reported
 //!
 //! That is sound only if the first match reported ends earliest (it then
@@ -116,6 +128,45 @@ impl HsScanner {
 
     /// Builds the scanner, compiling the literals in the form `syntax`.
     pub fn with_syntax(literals: &[Vec<u8>], syntax: HsSyntax) -> Result<HsScanner, BuildError> {
+        let entries: Vec<Entry> = literals
+            .iter()
+            .enumerate()
+            .map(|(i, l)| Entry {
+                bytes: l.clone(),
+                id: i,
+                caseless: true,
+            })
+            .collect();
+        HsScanner::build(&entries, syntax)
+    }
+
+    /// One database for ASCII-caseless `caseless` literals (ids
+    /// `0..caseless.len()`) and byte-exact `exact` ones (the ids after), so
+    /// a chunk is scanned once for both (see "Exact literals" above).
+    pub fn with_exact(caseless: &[Vec<u8>], exact: &[Vec<u8>]) -> Result<HsScanner, BuildError> {
+        let mut entries: Vec<Entry> = caseless
+            .iter()
+            .enumerate()
+            .map(|(i, l)| Entry {
+                bytes: l.clone(),
+                id: i,
+                caseless: true,
+            })
+            .collect();
+        for (j, l) in exact.iter().enumerate() {
+            let id = caseless.len() + j;
+            let forms = utf8_completions(l).unwrap_or_else(|| vec![l.clone()]);
+            entries.extend(forms.into_iter().map(|bytes| Entry {
+                bytes,
+                id,
+                caseless: false,
+            }));
+        }
+        HsScanner::build(&entries, HsSyntax::Auto)
+    }
+
+    fn build(entries: &[Entry], syntax: HsSyntax) -> Result<HsScanner, BuildError> {
+        let literals: Vec<&[u8]> = entries.iter().map(|e| e.bytes.as_slice()).collect();
         if literals.is_empty() {
             let syntax = if syntax == HsSyntax::Auto {
                 HsSyntax::Literal
@@ -134,10 +185,10 @@ impl HsScanner {
                 "BUG: empty literal or literal with a newline".into(),
             ));
         }
-        if u32::try_from(literals.len()).is_err() {
+        if entries.iter().any(|e| u32::try_from(e.id).is_err()) {
             return Err(BuildError("too many literals for hyperscan ids".into()));
         }
-        let max_len = literals.iter().map(Vec::len).max().unwrap_or(0);
+        let max_len = literals.iter().map(|l| l.len()).max().unwrap_or(0);
         if max_len > MAX_SCAN_LEN {
             return Err(BuildError("literal longer than one hyperscan scan".into()));
         }
@@ -153,8 +204,8 @@ impl HsScanner {
             s => s,
         };
         let db = match syntax {
-            HsSyntax::Literal => compile_literals(literals)?,
-            _ => compile_regexes(literals)?,
+            HsSyntax::Literal => compile_literals(entries)?,
+            _ => compile_regexes(entries)?,
         };
         Ok(HsScanner {
             db: Some(db),
@@ -196,15 +247,43 @@ impl HsScanner {
     }
 }
 
+/// One literal as compiled: its bytes, the id it reports, its case mode.
+struct Entry {
+    bytes: Vec<u8>,
+    id: usize,
+    caseless: bool,
+}
+
+/// `lit` as valid UTF-8 literals that together match wherever it does in
+/// valid UTF-8 text: itself when it is UTF-8, or, when it is a character
+/// cut one byte short (the fallback markers keep 2-byte prefixes of 3-byte
+/// characters), every valid completion. `None` for anything else.
+fn utf8_completions(lit: &[u8]) -> Option<Vec<Vec<u8>>> {
+    match std::str::from_utf8(lit) {
+        Ok(_) => Some(vec![lit.to_vec()]),
+        Err(e) if e.error_len().is_none() => {
+            let forms: Vec<Vec<u8>> = (0x80..=0xBFu8)
+                .map(|c| [lit, &[c]].concat())
+                .filter(|l| std::str::from_utf8(l).is_ok())
+                .collect();
+            (!forms.is_empty()).then_some(forms)
+        }
+        Err(_) => None,
+    }
+}
+
 /// All literals through `hs_compile_lit_multi`. Every literal is UTF-8.
-fn compile_literals(literals: &[Vec<u8>]) -> Result<BlockDatabase, BuildError> {
-    let lits: Literals = literals
+fn compile_literals(entries: &[Entry]) -> Result<BlockDatabase, BuildError> {
+    let lits: Literals = entries
         .iter()
-        .enumerate()
-        .map(|(i, l)| Literal {
-            expression: String::from_utf8(l.clone()).expect("BUG: checked UTF-8"),
-            flags: LiteralFlags::CASELESS,
-            id: Some(i),
+        .map(|e| Literal {
+            expression: String::from_utf8(e.bytes.clone()).expect("BUG: checked UTF-8"),
+            flags: if e.caseless {
+                LiteralFlags::CASELESS
+            } else {
+                LiteralFlags::empty()
+            },
+            id: Some(e.id),
             som: None,
         })
         .collect();
@@ -213,12 +292,17 @@ fn compile_literals(literals: &[Vec<u8>]) -> Result<BlockDatabase, BuildError> {
 }
 
 /// All literals through `hs_compile_multi`, every byte escaped as `\xHH`.
-fn compile_regexes(literals: &[Vec<u8>]) -> Result<BlockDatabase, BuildError> {
-    let mut pats = Vec::with_capacity(literals.len());
-    for (i, l) in literals.iter().enumerate() {
-        let mut p = Pattern::with_flags(escape(l), PatternFlags::CASELESS)
+fn compile_regexes(entries: &[Entry]) -> Result<BlockDatabase, BuildError> {
+    let mut pats = Vec::with_capacity(entries.len());
+    for e in entries {
+        let flags = if e.caseless {
+            PatternFlags::CASELESS
+        } else {
+            PatternFlags::empty()
+        };
+        let mut p = Pattern::with_flags(escape(&e.bytes), flags)
             .map_err(|e| BuildError(format!("hyperscan: {e}")))?;
-        p.id = Some(i);
+        p.id = Some(e.id);
         pats.push(p);
     }
     Patterns(pats)
@@ -342,6 +426,28 @@ mod tests {
 
     fn line(l: &[u8], ids: &[u32]) -> (Vec<u8>, Vec<u32>) {
         (l.to_vec(), ids.to_vec())
+    }
+
+    #[test]
+    fn exact_literals_share_the_database() {
+        // Caseless "abc" (id 0); exact "\\u0" (id 1) and the first two bytes
+        // of U+1E9E (id 2), which is not UTF-8 on its own.
+        let s =
+            HsScanner::with_exact(&bytes(&[b"abc"]), &bytes(&[b"\\u0", &[0xE1, 0xBA]])).unwrap();
+        assert_eq!(s.syntax(), HsSyntax::Literal);
+        let hay = "ABC\n\\U0041\n\\u0041\nstra\u{1E9E}e\nx\u{1E00}y\n".as_bytes();
+        assert_eq!(
+            lines_of(&s, hay),
+            vec![
+                line(b"ABC", &[0]),
+                line(b"\\u0041", &[1]),
+                line("stra\u{1E9E}e".as_bytes(), &[2]),
+            ]
+        );
+        assert_eq!(utf8_completions(&[0xE1, 0xBA]).map(|f| f.len()), Some(64));
+        assert_eq!(utf8_completions(b"ok"), Some(vec![b"ok".to_vec()]));
+        assert_eq!(utf8_completions(&[0xE1]), None);
+        assert_eq!(utf8_completions(&[0xFF]), None);
     }
 
     #[test]

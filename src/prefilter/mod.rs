@@ -283,15 +283,17 @@ impl std::fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
-/// The prefilter the scanner uses: one of the engines, chosen at run time,
-/// for the ASCII-caseless literals, joined with a case-sensitive
-/// Aho-Corasick for the exact ones.
+/// The prefilter the scanner uses: one of the engines, chosen at run time.
+/// The pure-Rust engine joins a caseless scanner over the lowercased chunk
+/// with a case-sensitive Aho-Corasick over the raw chunk for the exact
+/// literals; Hyperscan takes per-literal case flags, so one database and
+/// one pass serve both.
 pub enum Prefilter {
     /// Pure-Rust engine.
     Rust(Union<aho::AhoScanner, aho::AhoScanner>),
-    /// Hyperscan engine.
+    /// Hyperscan engine: one database holds both kinds of literal.
     #[cfg(feature = "hyperscan")]
-    Hyperscan(Union<hyperscan::HsScanner, aho::AhoScanner>),
+    Hyperscan(hyperscan::HsScanner),
     /// No prefilter at all.
     None,
 }
@@ -302,7 +304,7 @@ pub enum PrefilterScratch {
     Rust(<Union<aho::AhoScanner, aho::AhoScanner> as LiteralScanner>::Scratch),
     /// Scratch of the Hyperscan engine.
     #[cfg(feature = "hyperscan")]
-    Hyperscan(<Union<hyperscan::HsScanner, aho::AhoScanner> as LiteralScanner>::Scratch),
+    Hyperscan(<hyperscan::HsScanner as LiteralScanner>::Scratch),
     /// Nothing to keep.
     None,
 }
@@ -328,11 +330,9 @@ impl Prefilter {
             EngineKind::None => Ok(Prefilter::None),
             EngineKind::Rust => rust(),
             #[cfg(feature = "hyperscan")]
-            EngineKind::Hyperscan | EngineKind::Auto => Ok(Prefilter::Hyperscan(Union::new(
-                hyperscan::HsScanner::new(caseless)?,
-                n,
-                aho::AhoScanner::new_exact(exact)?,
-            ))),
+            EngineKind::Hyperscan | EngineKind::Auto => Ok(Prefilter::Hyperscan(
+                hyperscan::HsScanner::with_exact(caseless, exact)?,
+            )),
             #[cfg(not(feature = "hyperscan"))]
             EngineKind::Auto => rust(),
             #[cfg(not(feature = "hyperscan"))]
