@@ -27,8 +27,11 @@ elif cargo +nightly --version >/dev/null 2>&1; then
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
   export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/smoke"
-  cargo +nightly build --release --bins
-  run() { "$CARGO_TARGET_DIR/release/$1" "$2" -max_total_time="$secs"; }
+  # An explicit --target keeps RUSTFLAGS off build scripts and proc macros,
+  # which must not be instrumented (they would not link without libFuzzer).
+  host=$(rustc +nightly -vV | sed -n 's/^host: //p')
+  cargo +nightly build --release --bins --target "$host"
+  run() { "$CARGO_TARGET_DIR/$host/release/$1" "$2" -max_total_time="$secs"; }
 else
   echo "fuzz smoke skipped: no nightly toolchain (libFuzzer needs it)"
   exit 0
