@@ -676,9 +676,10 @@ pub struct CorrelationRecord {
     pub correlation_type: &'static str,
     /// Group-by name → value (`None`: the field was missing or null).
     pub group: Vec<(Arc<str>, Option<String>)>,
-    /// Time of the first contributing event.
+    /// Time of the first hit of the window (an inner correlation's hit is
+    /// at its `fired_at`).
     pub window_start: Nanos,
-    /// Time of the last contributing event.
+    /// Time of the last hit of the window.
     pub window_end: Nanos,
     /// Time of the event at which the condition first held.
     pub fired_at: Nanos,

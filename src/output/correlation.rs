@@ -17,9 +17,9 @@
 //!   order, each with the group's value as text (numbers as JSON writes
 //!   them), or `null` when the events lacked the field; `{}` without
 //!   `group-by`.
-//! - `window_start`/`window_end`: times of the first and last contributing
-//!   events (RFC 3339, UTC); `fired_at`: the event at which the condition
-//!   first held.
+//! - `window_start`/`window_end`: times of the first and last hits of the
+//!   window (RFC 3339, UTC; for an inner correlation's hit in a chain, its
+//!   `fired_at`); `fired_at`: the hit at which the condition first held.
 //! - `value`: the aggregate over the window: the event count, distinct
 //!   value count, number of referenced rules seen (temporal) or matched in
 //!   order (temporal_ordered), sum, average or percentile. Integral values
