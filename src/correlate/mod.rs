@@ -354,6 +354,18 @@ impl CorrelationPlan {
                 break;
             }
         }
+        // Loops were removed above; anything left unordered would be one
+        // that step 2 missed. Say so rather than drop it silently.
+        for ci in 0..n {
+            if failed[ci].is_none() && index[ci].is_none() {
+                let c = &set.correlations[ci];
+                failed[ci] = Some(diag_for(
+                    c,
+                    c.line,
+                    "correlation chain loops (through its references)".into(),
+                ));
+            }
+        }
 
         let mut out = CorrelationPlan {
             feeds: vec![Vec::new(); plan.rules.len()],
