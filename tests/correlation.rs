@@ -749,3 +749,31 @@ fn malformed_correlations_are_skipped_by_scan_and_fatal_with_strict() {
     let strict = base(&["--strict"]);
     assert_eq!(strict.code, Some(2), "{}", strict.stderr);
 }
+
+#[test]
+fn field_map_applies_to_group_by() {
+    // --field-map sends `IpAddress` to the account name: the same burst,
+    // now grouped under the account (all of 10.0.0.5's failures are
+    // `admin`'s; bob and carol have too few).
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("map.yml");
+    std::fs::write(&map, "IpAddress: Event.EventData.TargetUserName\n").unwrap();
+    let map = map.display().to_string();
+    let run = scan(
+        &["logon_rules.yml", "bursts.yml"],
+        &["failed_logons.ndjson"],
+        &["--field-map", &map],
+    );
+    let (_, records) = split(&run);
+    let groups: Vec<(&Value, &Value, usize)> = records
+        .iter()
+        .map(|r| {
+            (
+                &r["group"],
+                &r["value"],
+                r["events"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(groups, vec![(&json!({"IpAddress": "admin"}), &json!(6), 6)]);
+}
