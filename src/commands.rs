@@ -54,6 +54,8 @@ pub struct ScanConfig {
     pub pin: bool,
     /// Memory-map plain files.
     pub mmap: bool,
+    /// Route lines by logsource (`scan::route`); off only to measure it.
+    pub route: bool,
     /// Chunk size in bytes.
     pub chunk_size: usize,
     /// Leave `event` out of hit records.
@@ -71,6 +73,10 @@ pub struct ScanConfig {
     /// Event time for correlations: a dotted JSON path (else a Sigma field
     /// name); `None` tries the layouts' usual time fields.
     pub time_field: Option<String>,
+    /// Print a hit summary on stderr at the end (`--summary`).
+    pub summary: bool,
+    /// Write the hit summary as JSON to this file (`--summary-json`).
+    pub summary_json: Option<PathBuf>,
 }
 
 fn eprint_diag(kind: &str, d: &Diagnostic) {
@@ -181,6 +187,7 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
     let always = plan.always.len() as u64;
     let literals = (plan.literals.len() + plan.exact_literals.len()) as u64;
     let scanner = match Scanner::new(plan, cfg.engine, &field_map) {
+        Ok(s) if !cfg.route => s.without_routing(),
         Ok(s) => s,
         Err(e) => {
             eprintln!("sigscan: {e}");
@@ -208,6 +215,14 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             return EXIT_FATAL;
         }
     };
+    if let Some(p) = &cfg.summary_json
+        && let Err(e) = crate::intel::summary::check_json_path(p)
+    {
+        eprintln!("sigscan: --summary-json {e}");
+        return EXIT_FATAL;
+    }
+    let mut summary = (cfg.summary || cfg.summary_json.is_some())
+        .then(|| crate::intel::summary::Collector::new(&field_map));
     let out_name = writer.name();
     let sink = JsonlSink::new(io::BufWriter::with_capacity(1 << 16, writer), !cfg.no_event)
         .quiet_errors(cfg.quiet);
@@ -227,11 +242,18 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             })
             .sum();
         let mut progress = crate::output::ProgressSink::new(sink, total);
-        let totals = scanner.scan(&inputs, opts, &mut progress);
+        let totals = crate::intel::summary::scan_with(
+            &scanner,
+            &inputs,
+            opts,
+            &mut progress,
+            summary.as_mut(),
+        );
         (totals, progress.finish())
     } else {
         let mut sink = sink;
-        let totals = scanner.scan(&inputs, opts, &mut sink);
+        let totals =
+            crate::intel::summary::scan_with(&scanner, &inputs, opts, &mut sink, summary.as_mut());
         (totals, sink)
     };
     // Correlation records follow every hit.
@@ -256,6 +278,18 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
         }
     };
     let elapsed = started.elapsed().as_secs_f64();
+    if let Some(c) = summary {
+        let s = c.finish();
+        if cfg.summary {
+            eprint!("{}", s.to_text());
+        }
+        if let Some(p) = &cfg.summary_json
+            && let Err(e) = s.write_json(p)
+        {
+            eprintln!("sigscan: writing the summary: {e}");
+            return EXIT_FATAL;
+        }
+    }
     if cfg.stats {
         let stats = Stats {
             files: summaries.len() as u64,
@@ -274,6 +308,7 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             candidate_lines: totals.candidate_lines,
             always_eval_rules: always,
             literals,
+            routes: scanner.routes_built() as u64,
             gb_per_s: crate::output::gb_per_s(&totals, elapsed),
             inputs: Stats::inputs_from(&summaries),
             correlations: (!correlations.is_empty()).then(|| correlated.stats.clone()),

@@ -15,6 +15,10 @@
 //! 6. [`correlate`]: Sigma correlation rules over the hits, after the scan.
 //! 7. [`output`]: JSON Lines hit and correlation records, and stats.
 //!
+//! Beside the pipeline, [`intel`] reads a compiled rule set the way an
+//! analyst does (stages, indicators with corpus counts, ATT&CK and event
+//! coverage) and summarises a scan's hits.
+//!
 //! # Example
 //!
 //! ```
@@ -48,6 +52,7 @@ pub mod compile;
 pub mod correlate;
 pub mod event;
 pub mod r#gen;
+pub mod intel;
 pub mod output;
 pub mod prefilter;
 pub mod scan;

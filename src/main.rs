@@ -58,6 +58,51 @@ enum RulesCommand {
         #[command(flatten)]
         rules: RuleFlags,
     },
+    /// One rule's stages and predicates, indicators, logsource and what it
+    /// compiles to (gate, prefilter literals, always evaluated or not, why).
+    Explain {
+        /// A rule file or directory (repeatable): the loaded set.
+        #[arg(long = "rules", short = 'r', required = true, value_name = "PATH")]
+        rules: Vec<PathBuf>,
+        /// The rule: its id (or a prefix of 4+ characters), name, or file.
+        #[arg(value_name = "ID_OR_FILE")]
+        rule: String,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        flags: RuleFlags,
+    },
+    /// Indicators (field, operator, value) with corpus counts: per rule with
+    /// --rule, else the most shared ones of the set.
+    Indicators {
+        /// A rule file or directory (repeatable): the corpus.
+        #[arg(long = "rules", short = 'r', required = true, value_name = "PATH")]
+        rules: Vec<PathBuf>,
+        /// Show this rule's indicators (id, id prefix, name or file; repeatable).
+        #[arg(long = "rule", value_name = "ID_OR_FILE")]
+        rule: Vec<String>,
+        /// Without --rule: how many of the most shared indicators to show.
+        #[arg(long, default_value_t = 25)]
+        top: usize,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        flags: RuleFlags,
+    },
+    /// ATT&CK tactics and techniques (from tags) and the logsources,
+    /// channels and EventIDs the set needs, with rule counts.
+    Coverage {
+        /// A rule file or directory (repeatable).
+        #[arg(long = "rules", short = 'r', required = true, value_name = "PATH")]
+        rules: Vec<PathBuf>,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        flags: RuleFlags,
+    },
 }
 
 #[derive(Args)]
@@ -100,6 +145,16 @@ struct RuleFlags {
     no_logsource: bool,
 }
 
+impl RuleFlags {
+    fn options(self, paths: Vec<PathBuf>) -> RuleOptions {
+        RuleOptions {
+            paths,
+            placeholders: self.placeholders,
+            no_logsource: self.no_logsource,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Engine {
     Auto,
@@ -134,6 +189,9 @@ struct ScanArgs {
     /// Chunk size in bytes.
     #[arg(long, default_value_t = sigscan::scan::DEFAULT_CHUNK, hide = true)]
     chunk_size: usize,
+    /// Do not route lines by logsource (for benchmarks: what routing buys).
+    #[arg(long, hide = true)]
+    no_route: bool,
     /// Leave `event` out of hit records.
     #[arg(long)]
     no_event: bool,
@@ -157,6 +215,13 @@ struct ScanArgs {
     time_field: Option<String>,
     #[command(flatten)]
     rule_flags: RuleFlags,
+    /// Print a summary on stderr at the end: hits per rule, level, ATT&CK
+    /// tactic and technique, host.
+    #[arg(long)]
+    summary: bool,
+    /// Write the same summary as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    summary_json: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -190,6 +255,7 @@ fn main() -> ExitCode {
             threads: a.threads,
             pin: !a.no_pin,
             mmap: !a.no_mmap,
+            route: !a.no_route,
             chunk_size: a.chunk_size,
             no_event: a.no_event,
             stats: a.stats,
@@ -198,6 +264,8 @@ fn main() -> ExitCode {
             output: a.output,
             quiet: a.quiet,
             time_field: a.time_field,
+            summary: a.summary,
+            summary_json: a.summary_json,
         }),
         Command::Memscan { files, threads } => {
             let t = threads
@@ -224,6 +292,28 @@ fn main() -> ExitCode {
             },
             json,
         ),
+        Command::Rules {
+            command:
+                RulesCommand::Explain {
+                    rules,
+                    rule,
+                    json,
+                    flags,
+                },
+        } => sigscan::intel::explain_command(&flags.options(rules), &rule, json),
+        Command::Rules {
+            command:
+                RulesCommand::Indicators {
+                    rules,
+                    rule,
+                    top,
+                    json,
+                    flags,
+                },
+        } => sigscan::intel::indicators_command(&flags.options(rules), &rule, top, json),
+        Command::Rules {
+            command: RulesCommand::Coverage { rules, json, flags },
+        } => sigscan::intel::coverage_command(&flags.options(rules), json),
     };
     ExitCode::from(status as u8)
 }

@@ -1,5 +1,7 @@
 //! Arbitrary bytes as one NDJSON line against a fixed rule set: no panic,
-//! and the pure-Rust prefilter finds exactly what no prefilter finds.
+//! and the pure-Rust prefilter finds exactly what no prefilter finds. Also
+//! checks the raw-line readers against the full parse directly: the routing
+//! peek (`event::peek`) and lazy field location (`event::raw`).
 #![no_main]
 
 use std::io;
@@ -7,7 +9,9 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use sigscan::compile::{CompileOptions, Plan};
-use sigscan::event::FieldMap;
+use serde_json::Value as Json;
+use sigscan::event::raw::{Lookup, RawIndex};
+use sigscan::event::{FieldMap, Layout, Resolver, parse_line, peek};
 use sigscan::prefilter::EngineKind;
 use sigscan::scan::{Hit, HitSink, Input, InputSummary, ReadOptions, ScanOptions, Scanner, Source};
 use sigscan::sigma::RuleSet;
@@ -47,9 +51,62 @@ fn scanners() -> &'static (Scanner, Scanner) {
     })
 }
 
+/// Field names the raw walk must resolve like the parser: the gate fields,
+/// ordinary and spaced payload names, a dotted path and a `#text` holder.
+const FIELDS: &[&str] = &[
+    "Channel",
+    "EventID",
+    "ScriptBlockText",
+    "CommandLine",
+    "Image",
+    "ThreatName",
+    "Provider_Name",
+    "TimeCreated",
+    "winlog.event_data.Image",
+    "a",
+    "b",
+];
+
+fn check_raw_readers(line: &[u8]) {
+    let Ok(doc) = parse_line(line) else { return };
+    let names: Vec<String> = FIELDS.iter().map(|s| s.to_string()).collect();
+    let resolver = Resolver::new(&names, &FieldMap::new());
+    let layout = Layout::detect(&doc);
+    if let Some(k) = peek::gate_key(line) {
+        let channel = resolver.lookup(&doc, layout, 0).and_then(Json::as_str);
+        assert_eq!(channel, Some(k.channel), "peeked channel");
+        let id = resolver.lookup(&doc, layout, 1).and_then(|v| match v {
+            Json::Number(n) => n.as_i64(),
+            Json::String(s) => s.trim().parse().ok(),
+            _ => None,
+        });
+        assert_eq!(id, k.event_id, "peeked event id");
+    }
+    // The scanner walks the lossily decoded text, as the parser reads it.
+    let text = String::from_utf8_lossy(line);
+    let line = text.as_bytes();
+    let mut index = RawIndex::default();
+    let Some(raw_layout) = index.layout(line) else { return };
+    assert_eq!(raw_layout, layout, "raw layout");
+    for id in 0..names.len() as u32 {
+        let want = resolver.lookup(&doc, layout, id);
+        match resolver.locate(&mut index, line, layout, id) {
+            Lookup::Found((s, e)) => {
+                let got: Json = serde_json::from_str(&text[s..e]).expect("a located value parses");
+                assert_eq!(Some(&got), want, "raw value of {}", names[id as usize]);
+            }
+            Lookup::Missing => assert_eq!(want, None, "raw says {} is missing", names[id as usize]),
+            Lookup::Unsure => {}
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     if data.len() > 256 * 1024 {
         return;
+    }
+    for line in data.split(|&b| b == b'\n') {
+        check_raw_readers(line);
     }
     let dir = std::env::temp_dir().join(format!("sigscan-fuzz-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);

@@ -78,7 +78,10 @@ pub struct RuleMeta {
 
 #[derive(Clone, Debug)]
 struct GateClause {
+    /// Folded for comparison.
     channel: String,
+    /// As Windows spells it (for `rules explain` and `rules coverage`).
+    name: &'static str,
     event_ids: Vec<i64>,
     renames: Vec<(FieldId, FieldId)>,
 }
@@ -124,6 +127,7 @@ fn rule_gate(ls: &LogSource, interner: &mut Interner) -> (CGate, Option<String>)
                 .iter()
                 .map(|c| GateClause {
                     channel: fold::fold(c.channel).into_owned(),
+                    name: c.channel,
                     event_ids: c.event_ids.iter().map(|&e| e as i64).collect(),
                     renames: c
                         .renames
@@ -169,6 +173,42 @@ pub struct CompiledRule {
     cond: CCond,
     /// How the prefilter selects this rule.
     pub guard: Guard,
+    /// The literals the detection alone offers (before the choice between
+    /// them and the gate's channel names; `None`: it offers none). Kept so
+    /// `rules explain` can say why a rule is guarded as it is.
+    pub detection_literals: Option<LitSet>,
+    /// Each search's literals (`None`: a match of that search needs no fixed
+    /// text): the rule's searches in source order, then those of each
+    /// applied filter.
+    pub search_literals: Vec<Option<LitSet>>,
+    /// The filter documents applied to the rule (indices into
+    /// `RuleSet::filters`).
+    pub filters: Vec<usize>,
+}
+
+/// A compiled rule's logsource gate, read-only (see [`CompiledRule::gate_view`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GateView<'a> {
+    /// Every event passes (`--no-logsource`, or `product: windows` alone).
+    Any,
+    /// Only records that are not Windows event-log records (no `Channel`):
+    /// the logsource names another product.
+    NonWindows,
+    /// No event-log event can pass; the reason.
+    Never(&'a str),
+    /// Windows event-log records satisfying one of these clauses.
+    Clauses(Vec<GateClauseView<'a>>),
+}
+
+/// One clause of a [`GateView`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateClauseView<'a> {
+    /// The channel as Windows spells it (compared case-insensitively).
+    pub channel: &'static str,
+    /// The EventIDs; empty means any.
+    pub event_ids: &'a [i64],
+    /// `(rule field, event field)` renames, ids into [`Plan::fields`].
+    pub renames: &'a [(FieldId, FieldId)],
 }
 
 /// What a prefilter literal stands for.
@@ -221,7 +261,7 @@ impl Interner {
 /// A literal shorter than this from a detection loses to the gate's
 /// channel literal. PERF: a 1–2 byte literal hits nearly every line; a
 /// channel name at least skips other channels. Not yet measured.
-const MIN_DETECTION_LITERAL: usize = 3;
+pub const MIN_DETECTION_LITERAL: usize = 3;
 
 impl Plan {
     /// Compiles every rule of `set` (filters applied).
@@ -331,7 +371,8 @@ fn compile_rule(
     // Filters: `(rule) and (filter)` for every filter that names this rule
     // (or `any`) and whose logsource fits.
     let mut conds = vec![cond];
-    for f in &set.filters {
+    let mut filters = Vec::new();
+    for (fi, f) in set.filters.iter().enumerate() {
         let named = match &f.target {
             FilterTarget::Any => true,
             FilterTarget::Rules(names) => names.iter().any(|n| {
@@ -348,6 +389,7 @@ fn compile_rule(
             )
             .map_err(|(l, m)| (l, format!("filter {} ({}): {m}", f.title, f.file.display())))?;
             conds.push(c);
+            filters.push(fi);
         }
     }
     let cond = if conds.len() == 1 {
@@ -372,7 +414,7 @@ fn compile_rule(
         }
         _ => None,
     };
-    let guard = match (detection_lits, gate_lits) {
+    let guard = match (detection_lits.clone(), gate_lits) {
         (Some(d), Some(g)) if literals::min_len(&d) < MIN_DETECTION_LITERAL => Guard::Gate(g),
         (Some(d), _) => Guard::Detection(d),
         (None, Some(g)) => Guard::Gate(g),
@@ -398,6 +440,9 @@ fn compile_rule(
             searches,
             cond,
             guard,
+            detection_literals: detection_lits,
+            search_literals: search_lits,
+            filters,
         },
         warning,
     ))
@@ -577,6 +622,19 @@ pub fn gate_inputs(ev: &dyn EventSource) -> (Option<String>, Option<i64>) {
     (channel, id)
 }
 
+/// The first clause admitting an event of this (folded) channel and id.
+fn admitting_clause<'a>(
+    clauses: &'a [GateClause],
+    channel: Option<&str>,
+    id: Option<i64>,
+) -> Option<&'a GateClause> {
+    let channel = channel?;
+    clauses.iter().find(|c| {
+        c.channel == channel
+            && (c.event_ids.is_empty() || id.is_some_and(|i| c.event_ids.contains(&i)))
+    })
+}
+
 impl CompiledRule {
     /// Whether the rule matches the event. `gate_inputs` is the result of
     /// [`gate_inputs`] for this event (computed once per event).
@@ -585,13 +643,8 @@ impl CompiledRule {
             CGate::Any => self.eval(&self.cond, ev),
             CGate::NonWindows => gate_in.0.is_none() && self.eval(&self.cond, ev),
             CGate::Clauses(clauses) => {
-                let (Some(channel), id) = gate_in else {
-                    return false;
-                };
-                let Some(clause) = clauses.iter().find(|c| {
-                    &c.channel == channel
-                        && (c.event_ids.is_empty() || id.is_some_and(|i| c.event_ids.contains(&i)))
-                }) else {
+                let Some(clause) = admitting_clause(clauses, gate_in.0.as_deref(), gate_in.1)
+                else {
                     return false;
                 };
                 if clause.renames.is_empty() {
@@ -606,6 +659,17 @@ impl CompiledRule {
                     )
                 }
             }
+        }
+    }
+
+    /// Whether the logsource gate lets an event with this (folded) channel
+    /// and event id through: the gate half of [`CompiledRule::matches`],
+    /// which logsource routing decides once per route.
+    pub fn admits(&self, channel: Option<&str>, event_id: Option<i64>) -> bool {
+        match &self.gate {
+            CGate::Any => true,
+            CGate::NonWindows => channel.is_none(),
+            CGate::Clauses(clauses) => admitting_clause(clauses, channel, event_id).is_some(),
         }
     }
 
@@ -630,6 +694,26 @@ impl CompiledRule {
                 })
                 .collect::<Vec<_>>()
                 .join(" | "),
+        }
+    }
+
+    /// The logsource gate as data (for `rules explain` and `rules coverage`).
+    pub fn gate_view(&self) -> GateView<'_> {
+        match &self.gate {
+            CGate::Any => GateView::Any,
+            CGate::NonWindows => GateView::NonWindows,
+            CGate::Clauses(c) if c.is_empty() => {
+                GateView::Never(self.gate_note.as_deref().unwrap_or("no event-log source"))
+            }
+            CGate::Clauses(c) => GateView::Clauses(
+                c.iter()
+                    .map(|c| GateClauseView {
+                        channel: c.name,
+                        event_ids: &c.event_ids,
+                        renames: &c.renames,
+                    })
+                    .collect(),
+            ),
         }
     }
 

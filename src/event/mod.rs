@@ -11,6 +11,9 @@
 //!
 //! This module knows nothing about rules: it maps names to values.
 
+pub mod peek;
+pub mod raw;
+
 use std::collections::HashMap;
 
 use serde_json::{Map, Value as Json};
@@ -204,16 +207,35 @@ impl Resolver {
         p
     }
 
-    /// The value of field `id` in `root` (a parsed event of layout `layout`).
-    /// `#text` wrappers are unwrapped.
-    pub fn lookup<'a>(&self, root: &'a Json, layout: Layout, id: u32) -> Option<&'a Json> {
-        let fp = self.fields.get(id as usize)?;
-        let paths = match layout {
+    /// The candidate paths of field `id` in `layout`, in the order tried.
+    fn paths(&self, layout: Layout, id: u32) -> &[Path] {
+        self.fields.get(id as usize).map_or(&[], |fp| match layout {
             Layout::Evtx => &fp.evtx,
             Layout::Ecs => &fp.ecs,
             Layout::Flat => &fp.flat,
-        };
-        paths.iter().find_map(|p| walk(root, p)).map(unwrap_text)
+        })
+    }
+
+    /// Where field `id` is in the raw `line` of layout `layout` (see
+    /// [`raw`]): the same answer as [`Resolver::lookup`] on the parsed line,
+    /// or [`raw::Lookup::Unsure`].
+    pub fn locate(
+        &self,
+        index: &mut raw::RawIndex,
+        line: &[u8],
+        layout: Layout,
+        id: u32,
+    ) -> raw::Lookup {
+        index.lookup(line, self.paths(layout, id))
+    }
+
+    /// The value of field `id` in `root` (a parsed event of layout `layout`).
+    /// `#text` wrappers are unwrapped.
+    pub fn lookup<'a>(&self, root: &'a Json, layout: Layout, id: u32) -> Option<&'a Json> {
+        self.paths(layout, id)
+            .iter()
+            .find_map(|p| walk(root, p))
+            .map(unwrap_text)
     }
 }
 
@@ -269,6 +291,71 @@ pub fn any_string(v: &Json, f: &mut dyn FnMut(&str) -> bool) -> bool {
 /// Why a line is not an event.
 #[derive(Debug)]
 pub struct ParseError(pub String);
+
+/// Checks that `line` parses as [`parse_line`] would parse it (same grammar,
+/// limits and error messages) without building the document: strings are
+/// read and dropped, objects are not built. Field values are then located
+/// with [`raw`] and parsed one by one.
+pub fn validate_line(line: &str) -> Result<(), ParseError> {
+    serde_json::from_str::<Validate>(line).map_err(|e| ParseError(e.to_string()))?;
+    if line
+        .trim_start_matches([' ', '\t', '\r', '\n'])
+        .starts_with('{')
+    {
+        Ok(())
+    } else {
+        Err(ParseError("not a JSON object".into()))
+    }
+}
+
+/// A JSON value read the way `serde_json::Value` reads it (through
+/// `deserialize_any`, so surrogate escapes, number ranges and the recursion
+/// limit are checked alike) and thrown away.
+struct Validate;
+
+impl<'de> serde::Deserialize<'de> for Validate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValidateVisitor)
+    }
+}
+
+struct ValidateVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ValidateVisitor {
+    type Value = Validate;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Validate, E> {
+        Ok(Validate)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Validate, E> {
+        Ok(Validate)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Validate, E> {
+        Ok(Validate)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Validate, E> {
+        Ok(Validate)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Validate, E> {
+        Ok(Validate)
+    }
+    fn visit_unit<E>(self) -> Result<Validate, E> {
+        Ok(Validate)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Validate, A::Error> {
+        while a.next_element::<Validate>()?.is_some() {}
+        Ok(Validate)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Validate, A::Error> {
+        while a.next_key::<Validate>()?.is_some() {
+            a.next_value::<Validate>()?;
+        }
+        Ok(Validate)
+    }
+}
 
 /// Parses one line into an event. Invalid UTF-8 is decoded lossily (U+FFFD)
 /// rather than rejected; the line must be a JSON object.

@@ -205,6 +205,9 @@ pub struct Stats<'a> {
     pub always_eval_rules: u64,
     /// Prefilter literals.
     pub literals: u64,
+    /// Logsource routes built (distinct rule sets admitted by the
+    /// channel/EventID keys met; 0 when routing is off).
+    pub routes: u64,
     /// Decoded gigabytes (10^9) per second.
     pub gb_per_s: f64,
     /// Per input.

@@ -72,6 +72,27 @@ pub fn for_each_candidate_line<S: LiteralScanner>(
     ids: &mut Vec<u32>,
     mut on_line: impl FnMut(Range<usize>, &[u32]),
 ) {
+    for_each_candidate_line_lazy(scanner, haystack, scratch, ids, |range, ids| {
+        if let Some(ids) = ids {
+            on_line(range, ids);
+        }
+        ids.is_some()
+    });
+}
+
+/// [`for_each_candidate_line`] for callers that may not need a line's
+/// literal ids: each candidate line is first offered as
+/// `on_line(line_range, None)`; only when that returns `false` are its ids
+/// listed (the overlapping pass, the costly part on dense lines) and
+/// `on_line(line_range, Some(ids))` called. Logsource routing claims lines
+/// on the first call and lists their literals with a smaller automaton.
+pub fn for_each_candidate_line_lazy<S: LiteralScanner>(
+    scanner: &S,
+    haystack: &[u8],
+    scratch: &mut S::Scratch,
+    ids: &mut Vec<u32>,
+    mut on_line: impl FnMut(Range<usize>, Option<&[u32]>) -> bool,
+) {
     scanner.prepare(haystack, scratch);
     let mut pos = 0;
     while pos < haystack.len() {
@@ -84,10 +105,12 @@ pub fn for_each_candidate_line<S: LiteralScanner>(
         let line_start = memchr::memrchr(b'\n', &haystack[pos..last]).map_or(pos, |i| pos + i + 1);
         let line_end =
             memchr::memchr(b'\n', &haystack[last..]).map_or(haystack.len(), |i| last + i);
-        ids.clear();
-        scanner.literals_in(haystack, line_start..line_end, scratch, ids);
-        if !ids.is_empty() {
-            on_line(line_start..line_end, ids);
+        if !on_line(line_start..line_end, None) {
+            ids.clear();
+            scanner.literals_in(haystack, line_start..line_end, scratch, ids);
+            if !ids.is_empty() {
+                on_line(line_start..line_end, Some(ids));
+            }
         }
         pos = line_end + 1;
     }
@@ -132,6 +155,20 @@ fn still_ahead(cached: Option<Option<usize>>, start: usize) -> Option<Option<usi
         Some(None) => Some(None),
         Some(Some(end)) if end > start => Some(Some(end)),
         _ => None,
+    }
+}
+
+/// Whether a side whose cached `find` answer is `cached` can have an
+/// occurrence in the line `range`. `find` promises that no line before the
+/// one holding its answer has an occurrence, and the answer was computed from
+/// a start at or before `range.start`; so an answer that ends after the line
+/// (occurrences never span a newline) or no answer at all rules the line out.
+/// Without a cached answer (`literals_in` called without `find`) it must look.
+fn may_occur_in(cached: Option<Option<usize>>, range: &Range<usize>) -> bool {
+    match cached {
+        Some(None) => false,
+        Some(Some(end)) => end <= range.end,
+        None => true,
     }
 }
 
@@ -187,12 +224,19 @@ impl<A: LiteralScanner, B: LiteralScanner> LiteralScanner for Union<A, B> {
         scratch: &mut Self::Scratch,
         out: &mut Vec<u32>,
     ) {
-        self.a
-            .literals_in(haystack, range.clone(), &mut scratch.a, out);
-        let first = out.len();
-        self.b.literals_in(haystack, range, &mut scratch.b, out);
-        for id in &mut out[first..] {
-            *id += self.offset;
+        // A side whose next occurrence (as cached by `find`) ends past this
+        // line has none in it: skip its overlapping pass. When most lines are
+        // candidates of one side only, this halves the per-line work.
+        if may_occur_in(scratch.next_a, &range) {
+            self.a
+                .literals_in(haystack, range.clone(), &mut scratch.a, out);
+        }
+        if may_occur_in(scratch.next_b, &range) {
+            let first = out.len();
+            self.b.literals_in(haystack, range, &mut scratch.b, out);
+            for id in &mut out[first..] {
+                *id += self.offset;
+            }
         }
     }
 }
@@ -320,27 +364,51 @@ impl Prefilter {
         }
     }
 
-    /// Runs [`for_each_candidate_line`] with this engine. Returns `false`
-    /// (and calls nothing) for [`Prefilter::None`]: the caller must then treat
-    /// every line as a candidate.
+    /// Runs [`for_each_candidate_line_lazy`] with this engine. Returns
+    /// `false` (and calls nothing) for [`Prefilter::None`]: the caller must
+    /// then treat every line as a candidate.
     pub fn candidate_lines(
         &self,
         haystack: &[u8],
         scratch: &mut PrefilterScratch,
         ids: &mut Vec<u32>,
-        on_line: impl FnMut(Range<usize>, &[u32]),
+        on_line: impl FnMut(Range<usize>, Option<&[u32]>) -> bool,
     ) -> bool {
         match (self, scratch) {
             (Prefilter::Rust(s), PrefilterScratch::Rust(sc)) => {
-                for_each_candidate_line(s, haystack, sc, ids, on_line);
+                for_each_candidate_line_lazy(s, haystack, sc, ids, on_line);
                 true
             }
             #[cfg(feature = "hyperscan")]
             (Prefilter::Hyperscan(s), PrefilterScratch::Hyperscan(sc)) => {
-                for_each_candidate_line(s, haystack, sc, ids, on_line);
+                for_each_candidate_line_lazy(s, haystack, sc, ids, on_line);
                 true
             }
             (Prefilter::None, _) => false,
+            #[allow(unreachable_patterns)]
+            _ => panic!("BUG: prefilter scratch of another engine"),
+        }
+    }
+
+    /// Pushes the id of every literal occurring in `line` (a haystack of its
+    /// own). Nothing for [`Prefilter::None`].
+    pub fn literals_of_line(
+        &self,
+        line: &[u8],
+        scratch: &mut PrefilterScratch,
+        out: &mut Vec<u32>,
+    ) {
+        match (self, scratch) {
+            (Prefilter::Rust(s), PrefilterScratch::Rust(sc)) => {
+                s.prepare(line, sc);
+                s.literals_in(line, 0..line.len(), sc, out);
+            }
+            #[cfg(feature = "hyperscan")]
+            (Prefilter::Hyperscan(s), PrefilterScratch::Hyperscan(sc)) => {
+                s.prepare(line, sc);
+                s.literals_in(line, 0..line.len(), sc, out);
+            }
+            (Prefilter::None, _) => {}
             #[allow(unreachable_patterns)]
             _ => panic!("BUG: prefilter scratch of another engine"),
         }

@@ -15,14 +15,14 @@
 
 pub mod input;
 mod mmap;
+pub mod route;
+mod view;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde_json::Value as Json;
-
-use crate::compile::{self, EventSource, FieldId, LiteralTarget, Plan};
-use crate::event::{self, FieldMap, Layout, Resolver};
+use crate::compile::{self, LiteralTarget, Plan};
+use crate::event::{self, FieldMap, Resolver};
 use crate::prefilter::{BuildError, EngineKind, Prefilter, PrefilterScratch};
 use input::{ChunkData, Work};
 pub use input::{Input, ReadOptions, Source};
@@ -145,49 +145,15 @@ pub struct Scanner {
     /// emitted in rule-id order).
     rank: Vec<u32>,
     all_rules: Vec<u32>,
-}
-
-/// One event as the compiled rules see it. Field lookups are memoised per
-/// event: thousands of rules ask for the same few fields (`Image`,
-/// `CommandLine`), and each lookup walks several layout paths.
-struct View<'a> {
-    root: &'a Json,
-    layout: Layout,
-    resolver: &'a Resolver,
-    cache: std::cell::RefCell<Vec<(FieldId, Option<&'a Json>)>>,
-}
-
-impl<'a> View<'a> {
-    fn new(root: &'a Json, resolver: &'a Resolver) -> View<'a> {
-        let cache = std::cell::RefCell::new(Vec::with_capacity(32));
-        View {
-            root,
-            layout: Layout::detect(root),
-            resolver,
-            cache,
-        }
-    }
-}
-
-impl EventSource for View<'_> {
-    fn field(&self, id: FieldId) -> Option<&Json> {
-        // PERF: a linear scan; an event touches a few dozen distinct fields.
-        if let Some(&(_, v)) = self.cache.borrow().iter().find(|(f, _)| *f == id) {
-            return v;
-        }
-        let v = self.resolver.lookup(self.root, self.layout, id);
-        self.cache.borrow_mut().push((id, v));
-        v
-    }
-    fn any_string(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
-        event::any_string(self.root, f)
-    }
+    routes: route::Routes,
 }
 
 struct Cand {
     start: usize,
     rules: std::ops::Range<usize>,
     all: bool,
+    /// The route cache slot, when the rules came from a route.
+    route: Option<usize>,
 }
 
 /// Per-worker mutable state.
@@ -199,6 +165,11 @@ struct Scratch {
     cands: Vec<Cand>,
     cand_rules: Vec<u32>,
     line_hits: Vec<u32>,
+    routes: route::RouteCache,
+    route_ids: Vec<u32>,
+    fields: view::Fields,
+    /// A line with invalid UTF-8, decoded lossily (as the parser does).
+    lossy: String,
 }
 
 /// What a worker made of one chunk.
@@ -233,12 +204,17 @@ impl Scanner {
             rank[r as usize] = k as u32;
         }
         let all_rules = (0..plan.rules.len() as u32).collect();
+        let remapped = ["Channel", "EventID"]
+            .iter()
+            .any(|f| field_map.contains_key(*f));
+        let routes = route::Routes::new(&plan, prefilter.kind(), remapped);
         Ok(Scanner {
             plan,
             prefilter,
             resolver,
             rank,
             all_rules,
+            routes,
         })
     }
 
@@ -261,7 +237,23 @@ impl Scanner {
             cands: Vec::new(),
             cand_rules: Vec::new(),
             line_hits: Vec::new(),
+            routes: route::RouteCache::default(),
+            route_ids: Vec::new(),
+            fields: view::Fields::new(self.plan.fields.len()),
+            lossy: String::new(),
         }
+    }
+
+    /// Turns logsource routing off (it is on by default wherever it
+    /// applies); for measuring what it buys.
+    pub fn without_routing(mut self) -> Scanner {
+        self.routes = route::Routes::new(&self.plan, EngineKind::None, true);
+        self
+    }
+
+    /// How many logsource routes the scans so far have built.
+    pub fn routes_built(&self) -> usize {
+        self.routes.built()
     }
 
     /// Scans `inputs`, delivering hits to `sink` in input order. Returns the
@@ -447,23 +439,70 @@ impl Scanner {
             cands,
             cand_rules,
             line_hits,
+            routes: route_cache,
+            route_ids,
+            fields,
+            lossy,
         } = sc;
+        let routes = &self.routes;
+        let has_fallback = !plan.exact_literals.is_empty();
         let prefiltered = self
             .prefilter
             .candidate_lines(bytes, prefilter, ids, |range, ids| {
-                *generation = generation.wrapping_add(1);
-                if *generation == 0 {
-                    stamp.iter_mut().for_each(|s| *s = 0);
-                    *generation = 1;
-                }
+                let mut next_generation = || {
+                    *generation = generation.wrapping_add(1);
+                    if *generation == 0 {
+                        stamp.iter_mut().for_each(|s| *s = 0);
+                        *generation = 1;
+                    }
+                    *generation
+                };
+                let Some(ids) = ids else {
+                    // Offered without its literals: route it if we can.
+                    if !routes.enabled() {
+                        return false;
+                    }
+                    let line = strip_line(&bytes[range.clone()]);
+                    if has_fallback && compile::literals::needs_fallback(line) {
+                        return false;
+                    }
+                    let Some(key) = event::peek::gate_key(line) else {
+                        return false;
+                    };
+                    let Some(slot) = routes.slot(plan, route_cache, key) else {
+                        return false;
+                    };
+                    let g = next_generation();
+                    let first = cand_rules.len();
+                    route_ids.clear();
+                    route_cache.literals(slot, line, route_ids);
+                    let route = route_cache.route(slot);
+                    let lit_rules = route_ids.iter().flat_map(|&id| route.targets(id));
+                    for &r in lit_rules.chain(&route.always) {
+                        if stamp[r as usize] != g {
+                            stamp[r as usize] = g;
+                            cand_rules.push(r);
+                        }
+                    }
+                    if cand_rules.len() > first {
+                        cands.push(Cand {
+                            start: range.start,
+                            rules: first..cand_rules.len(),
+                            all: false,
+                            route: Some(slot),
+                        });
+                    }
+                    return true;
+                };
+                let g = next_generation();
                 let first = cand_rules.len();
                 let mut fallback = false;
                 for &id in ids {
                     match &plan.literal_targets[id as usize] {
                         LiteralTarget::Rules(rules) => {
                             for &r in rules {
-                                if stamp[r as usize] != *generation {
-                                    stamp[r as usize] = *generation;
+                                if stamp[r as usize] != g {
+                                    stamp[r as usize] = g;
                                     cand_rules.push(r);
                                 }
                             }
@@ -477,10 +516,12 @@ impl Scanner {
                         start: range.start,
                         rules: first..cand_rules.len(),
                         all,
+                        route: None,
                     });
                 } else {
                     cand_rules.truncate(first);
                 }
+                true
             });
         let every_line = !prefiltered || !plan.always.is_empty();
 
@@ -489,14 +530,7 @@ impl Scanner {
         let mut ci = 0;
         while pos < bytes.len() {
             let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
-            let mut line = &bytes[pos..end];
-            if let [rest @ .., b'\r'] = line {
-                line = rest;
-            }
-            // A BOM inside a stream (`cat a.ndjson b.ndjson` where b has one).
-            if let [0xEF, 0xBB, 0xBF, rest @ ..] = line {
-                line = rest;
-            }
+            let line = strip_line(&bytes[pos..end]);
             rel += 1;
             let cand = if ci < cands.len() && cands[ci].start == pos {
                 ci += 1;
@@ -520,11 +554,27 @@ impl Scanner {
                     &[]
                 };
                 out.counts.candidate_lines += 1;
-                match event::parse_line(line) {
-                    Ok(root) => {
+                let text = match std::str::from_utf8(line) {
+                    Ok(t) => t,
+                    Err(_) => {
+                        *lossy = String::from_utf8_lossy(line).into_owned();
+                        lossy.as_str()
+                    }
+                };
+                match event::validate_line(text) {
+                    Ok(()) => {
                         out.counts.events += 1;
-                        let view = View::new(&root, &self.resolver);
+                        fields.reset();
+                        let view = view::View::new(text, &self.resolver, fields);
                         let gate_in = compile::gate_inputs(&view);
+                        let misrouted = cand
+                            .and_then(|c| c.route)
+                            .is_some_and(|slot| !route_cache.key_is(slot, &gate_in));
+                        debug_assert!(
+                            !misrouted,
+                            "BUG: peeked gate key differs from the parsed one"
+                        );
+                        let rules = if misrouted { &self.all_rules } else { rules };
                         line_hits.clear();
                         for &r in rules.iter().chain(extra) {
                             if plan.rules[r as usize].matches(&view, &gate_in) {
@@ -562,6 +612,18 @@ impl Scanner {
         out.data = data;
         out
     }
+}
+
+/// A line as events are read from it: without a trailing `\r`, and without
+/// a BOM inside a stream (`cat a.ndjson b.ndjson` where b has one).
+fn strip_line(mut line: &[u8]) -> &[u8] {
+    if let [rest @ .., b'\r'] = line {
+        line = rest;
+    }
+    if let [0xEF, 0xBB, 0xBF, rest @ ..] = line {
+        line = rest;
+    }
+    line
 }
 
 /// The raw-memory reference for benchmarks: maps each file and reads every

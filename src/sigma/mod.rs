@@ -367,7 +367,13 @@ fn parse_filter(file: &Path, doc: &Node) -> Result<Filter, Diagnostic> {
         ),
         Some(NodeKind::Map(_)) => return Err(fail(f.line, "`rules` must be a list".into())),
     };
-    let detection = parse_detection(f).map_err(|(line, msg)| fail(line, msg))?;
+    // `rules` says which rules the filter applies to; it is not a search
+    // (else `1 of them` in the filter's condition would include it).
+    let mut searches_only = f.clone();
+    if let NodeKind::Map(entries) = &mut searches_only.kind {
+        entries.retain(|(k, _)| k != "rules");
+    }
+    let detection = parse_detection(&searches_only).map_err(|(line, msg)| fail(line, msg))?;
     Ok(Filter {
         file: file.to_path_buf(),
         line: doc.line,
@@ -570,5 +576,13 @@ mod tests {
         );
         assert_eq!(s.filters.len(), 1);
         assert_eq!(s.filters[0].target, FilterTarget::Rules(vec!["r1".into()]));
+        // `rules` is the target list, not a search of the filter.
+        let names: Vec<&str> = s.filters[0]
+            .detection
+            .searches
+            .iter()
+            .map(|x| x.name.as_str())
+            .collect();
+        assert_eq!(names, ["selection"]);
     }
 }
