@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::compile::{CompileOptions, Plan};
+use crate::correlate::{CorrelateSink, CorrelationPlan};
 use crate::event::FieldMap;
 use crate::output::{JsonlSink, Stats};
 use crate::prefilter::EngineKind;
@@ -69,6 +70,9 @@ pub struct ScanConfig {
     pub output: Option<PathBuf>,
     /// No per-line error messages and no progress line.
     pub quiet: bool,
+    /// Event time for correlations: a dotted JSON path (else a Sigma field
+    /// name); `None` tries the layouts' usual time fields.
+    pub time_field: Option<String>,
     /// Print a hit summary on stderr at the end (`--summary`).
     pub summary: bool,
     /// Write the hit summary as JSON to this file (`--summary-json`).
@@ -148,13 +152,19 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             return EXIT_FATAL;
         }
     };
-    for d in set.errors.iter().chain(&plan.errors) {
+    let correlations = CorrelationPlan::build(&set, &plan, cfg.time_field.as_deref());
+    for d in set
+        .errors
+        .iter()
+        .chain(&plan.errors)
+        .chain(&correlations.errors)
+    {
         eprint_diag("rule skipped", d);
     }
     for d in &plan.warnings {
         eprint_diag("warning", d);
     }
-    let rules_skipped = (set.errors.len() + plan.errors.len()) as u64;
+    let rules_skipped = (set.errors.len() + plan.errors.len() + correlations.errors.len()) as u64;
     if cfg.strict && rules_skipped > 0 {
         eprintln!("sigscan: {rules_skipped} rule errors and --strict: stopping");
         return EXIT_FATAL;
@@ -216,7 +226,14 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
     let out_name = writer.name();
     let sink = JsonlSink::new(io::BufWriter::with_capacity(1 << 16, writer), !cfg.no_event)
         .quiet_errors(cfg.quiet);
-    let (totals, mut sink) = if !cfg.quiet && io::stderr().is_terminal() {
+    let sink = CorrelateSink::new(
+        sink,
+        &correlations,
+        &scanner.plan().rules,
+        &field_map,
+        cfg.quiet,
+    );
+    let (totals, sink) = if !cfg.quiet && io::stderr().is_terminal() {
         let total: u64 = inputs
             .iter()
             .filter_map(|i| match &i.source {
@@ -239,6 +256,13 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             crate::intel::summary::scan_with(&scanner, &inputs, opts, &mut sink, summary.as_mut());
         (totals, sink)
     };
+    // Correlation records follow every hit.
+    let (mut sink, correlated) = sink.finish();
+    for rec in &correlated.records {
+        if sink.correlation(rec).is_err() {
+            break; // kept for `finish` below
+        }
+    }
     let read_errors = sink.read_errors;
     let summaries = std::mem::take(&mut sink.inputs);
     let written = sink
@@ -287,6 +311,7 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             routes: scanner.routes_built() as u64,
             gb_per_s: crate::output::gb_per_s(&totals, elapsed),
             inputs: Stats::inputs_from(&summaries),
+            correlations: (!correlations.is_empty()).then(|| correlated.stats.clone()),
         };
         let mut err = io::stderr().lock();
         let _ = serde_json::to_writer(&mut err, &stats);
@@ -446,6 +471,9 @@ pub struct CheckRecord {
     /// How the prefilter selects the rule, for compiled rules.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prefilter: Option<String>,
+    /// The correlation type, for correlation documents that loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation: Option<&'static str>,
 }
 
 /// Runs `sigscan rules check`. Returns the exit status.
@@ -464,7 +492,13 @@ pub fn rules_check(opts: &RuleOptions, json: bool) -> i32 {
         .map(|d| (d.file.clone(), d.line))
         .collect();
     let _ = failed;
-    let errors: Vec<&Diagnostic> = set.errors.iter().chain(&plan.errors).collect();
+    let correlations = CorrelationPlan::build(&set, &plan, None);
+    let errors: Vec<&Diagnostic> = set
+        .errors
+        .iter()
+        .chain(&plan.errors)
+        .chain(&correlations.errors)
+        .collect();
     for r in &plan.rules {
         records.push(CheckRecord {
             file: r.meta.file.display().to_string(),
@@ -475,6 +509,20 @@ pub fn rules_check(opts: &RuleOptions, json: bool) -> i32 {
             reason: None,
             gate: Some(r.gate_description()),
             prefilter: Some(r.guard_description()),
+            correlation: None,
+        });
+    }
+    for c in &correlations.correlations {
+        records.push(CheckRecord {
+            file: c.file.display().to_string(),
+            line: c.line,
+            id: Some(c.id.to_string()),
+            title: Some(c.title.to_string()),
+            status: "ok",
+            reason: None,
+            gate: None,
+            prefilter: None,
+            correlation: Some(c.kind.name()),
         });
     }
     for d in &errors {
@@ -487,6 +535,7 @@ pub fn rules_check(opts: &RuleOptions, json: bool) -> i32 {
             reason: Some(d.message.clone()),
             gate: None,
             prefilter: None,
+            correlation: None,
         });
     }
     records.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));

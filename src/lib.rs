@@ -12,7 +12,8 @@
 //! 4. [`event`]: field access on one JSON line across layouts.
 //! 5. [`scan`]: inputs, chunks, workers, exact evaluation of candidates, hits
 //!    in input order.
-//! 6. [`output`]: JSON Lines hit records and stats.
+//! 6. [`correlate`]: Sigma correlation rules over the hits, after the scan.
+//! 7. [`output`]: JSON Lines hit and correlation records, and stats.
 //!
 //! Beside the pipeline, [`intel`] reads a compiled rule set the way an
 //! analyst does (stages, indicators with corpus counts, ATT&CK and event
@@ -48,6 +49,7 @@
 
 pub mod commands;
 pub mod compile;
+pub mod correlate;
 pub mod event;
 pub mod r#gen;
 pub mod intel;

@@ -210,6 +210,9 @@ struct ScanArgs {
     /// No per-line error messages and no progress line on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Event time for correlation rules: a dotted JSON path (else a Sigma field name).
+    #[arg(long, value_name = "PATH")]
+    time_field: Option<String>,
     #[command(flatten)]
     rule_flags: RuleFlags,
     /// Print a summary on stderr at the end: hits per rule, level, ATT&CK
@@ -260,6 +263,7 @@ fn main() -> ExitCode {
             strict: a.strict,
             output: a.output,
             quiet: a.quiet,
+            time_field: a.time_field,
             summary: a.summary,
             summary_json: a.summary_json,
         }),

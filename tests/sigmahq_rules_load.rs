@@ -1,4 +1,5 @@
-//! Every SigmaHQ rule document loads and compiles: `rules`,
+//! Every SigmaHQ rule document loads and compiles (correlation documents
+//! resolve): `rules`,
 //! `rules-threat-hunting`, `rules-emerging-threats`, `rules-compliance`, and
 //! `rules-placeholder` with the example placeholder file the project ships.
 //! Also checks `sigscan rules check --json` agrees, through the binary.
@@ -10,6 +11,7 @@ use std::process::Command;
 
 use sigscan::commands::read_string_map;
 use sigscan::compile::{CompileOptions, Plan};
+use sigscan::correlate::CorrelationPlan;
 use sigscan::sigma::RuleSet;
 
 fn sigma_dir() -> Option<PathBuf> {
@@ -40,10 +42,13 @@ fn every_sigmahq_rule_document_compiles() {
     ] {
         let set = RuleSet::load(&[sigma.join(dir)]);
         let plan = Plan::from_rules(&set, &opts);
+        // Correlation documents (none in the current snapshot) must resolve too.
+        let correlations = CorrelationPlan::build(&set, &plan, None);
         let errors: Vec<String> = set
             .errors
             .iter()
             .chain(&plan.errors)
+            .chain(&correlations.errors)
             .map(ToString::to_string)
             .collect();
         assert!(
@@ -53,9 +58,9 @@ fn every_sigmahq_rule_document_compiles() {
             errors.join("\n")
         );
         assert_eq!(
-            plan.rules.len(),
+            plan.rules.len() + correlations.correlations.len(),
             set.documents,
-            "{dir}: documents vs compiled rules"
+            "{dir}: documents vs compiled rules and correlations"
         );
         assert!(set.documents > 0, "{dir}: no documents");
     }

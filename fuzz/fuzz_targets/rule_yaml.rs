@@ -1,4 +1,5 @@
-//! Arbitrary bytes as a rule file: loading and compiling never panics.
+//! Arbitrary bytes as a rule file: loading, compiling and resolving
+//! correlations never panics.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -14,5 +15,6 @@ fuzz_target!(|data: &[u8]| {
         std::path::Path::new("fuzz.yml"),
         &String::from_utf8_lossy(data),
     );
-    let _ = Plan::from_rules(&set, &CompileOptions::default());
+    let plan = Plan::from_rules(&set, &CompileOptions::default());
+    let _ = sigscan::correlate::CorrelationPlan::build(&set, &plan, None);
 });

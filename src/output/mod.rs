@@ -15,6 +15,9 @@
 //!   the line was not valid UTF-8). Left out with `--no-event`.
 //!
 //! Records are ordered by input (in the order given), then line, then rule id.
+//! Correlation records follow every hit record; see [`correlation`].
+
+pub mod correlation;
 
 use std::io::{self, Write};
 
@@ -209,6 +212,9 @@ pub struct Stats<'a> {
     pub gb_per_s: f64,
     /// Per input.
     pub inputs: Vec<InputStats<'a>>,
+    /// Correlation counters, when any correlation loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlations: Option<crate::correlate::CorrelationStats>,
 }
 
 impl<'a> Stats<'a> {

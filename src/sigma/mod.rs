@@ -1,12 +1,15 @@
 //! The Sigma rule language: YAML files → rule model, with diagnostics.
 //!
 //! Loading never fails as a whole. Every document of every file becomes a
-//! rule, a filter, or a [`Diagnostic`] naming file, line and reason, and the
-//! caller decides what to do with the errors (`--strict`). This module knows
+//! rule, a filter, a correlation, or a [`Diagnostic`] naming file, line and
+//! reason, and the caller decides what to do with the errors (`--strict`).
+//! Correlations are parsed here (`correlation.rs`); their references to
+//! other documents are resolved by `correlate`. This module knows
 //! nothing of literals, JSON or scanning: it produces the model that
 //! `compile` turns into matchers.
 
 pub mod condition;
+pub mod correlation;
 pub mod logsource;
 pub mod value;
 pub mod yaml;
@@ -159,9 +162,11 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// Filter documents.
     pub filters: Vec<Filter>,
+    /// Correlation documents (their references are resolved by `correlate`).
+    pub correlations: Vec<correlation::Correlation>,
     /// Errors: each is a document that did not load.
     pub errors: Vec<Diagnostic>,
-    /// Number of documents seen (rules, filters and failures).
+    /// Number of documents seen (rules, filters, correlations and failures).
     pub documents: usize,
 }
 
@@ -272,14 +277,10 @@ impl RuleSet {
         for doc in docs {
             self.documents += 1;
             if doc.get("correlation").is_some() {
-                let (id, title) = (str_field(&doc, "id"), str_field(&doc, "title"));
-                self.errors.push(diag(
-                    file,
-                    doc.line,
-                    id,
-                    title,
-                    "correlation rules are not supported yet".into(),
-                ));
+                match correlation::parse(file, &doc) {
+                    Ok(c) => self.correlations.push(c),
+                    Err(d) => self.errors.push(d),
+                }
             } else if doc.get("filter").is_some() {
                 match parse_filter(file, &doc) {
                     Ok(f) => self.filters.push(f),
