@@ -15,6 +15,8 @@
 
 pub mod input;
 mod mmap;
+pub mod range;
+pub mod select;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -7,6 +7,7 @@
 //! `compile` turns into matchers.
 
 pub mod condition;
+pub mod digest;
 pub mod logsource;
 pub mod value;
 pub mod yaml;
