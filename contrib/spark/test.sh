@@ -29,6 +29,12 @@ if ! java_ok; then
   fi
 fi
 java -version 2>&1 | head -n1
+# The tests' corpus holds a .zst file made with the zstd tool.
+if ! command -v zstd >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq zstd >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq zstd >/dev/null; } || true
+fi
 
 if ! "$venv/bin/python" -c 'import pyspark, pytest' >/dev/null 2>&1; then
   python3 -m venv "$venv"

@@ -170,15 +170,16 @@ def test_shard_union_equals_one_run(sigscan, rules, corpus):
 
 
 def test_plan_tasks():
-    files = [("a.ndjson", 1000), ("b.ndjson.gz", 5000), ("c.ndjson", 10), ("d.zst", 0)]
+    files = [("a.ndjson", 1000), ("b.ndjson.gz", 5000), ("c.ndjson", 10), ("d.zst", 0), ("e.gz", 60)]
     tasks = sigscan_spark.plan_tasks(files, 300)
-    sizes = [(t["end"] if t["end"] is not None else t["size"]) - t["start"] for t in tasks]
-    assert sizes == sorted(sizes, reverse=True), "largest first"
+    assert [t["uri"] for t in tasks] == ["b.ndjson.gz", "e.gz"] + ["a.ndjson"] * 4 + ["c.ndjson", "d.zst"], (
+        "largest first; compressed files count for what they will decode to"
+    )
     assert [t["id"] for t in tasks] == list(range(len(tasks)))
     a = sorted((t["start"], t["end"]) for t in tasks if t["uri"] == "a.ndjson")
     assert a == [(0, 250), (250, 500), (500, 750), (750, None)]
     assert [(t["start"], t["end"]) for t in tasks if t["uri"] == "b.ndjson.gz"] == [(0, None)]
-    assert len(sigscan_spark.plan_tasks(files, 0)) == 4, "0 = never split"
+    assert len(sigscan_spark.plan_tasks(files, 0)) == 5, "0 = never split"
 
 
 def test_records_keep_the_event_text_exactly():
@@ -190,3 +191,14 @@ def test_records_keep_the_event_text_exactly():
     assert key_ == ("u", 13, "r")
     assert out.endswith(',"event":{"b": 1.50e3}}')
     assert json.loads(out)["offset"] == 107
+
+
+def test_sizes_and_input_lists(tmp_path):
+    assert sigscan_spark.parse_size("512m") == 512 << 20
+    assert sigscan_spark.parse_size("3K") == 3072
+    assert sigscan_spark.parse_size("1000") == 1000
+    with pytest.raises(Exception):
+        sigscan_spark.parse_size("12x")
+    lst = tmp_path / "list.txt"
+    lst.write_bytes(b"a.ndjson\r\n\nb c.gz\n")
+    assert sigscan_spark.read_input_list(str(lst)) == ["a.ndjson", "b c.gz"]
