@@ -37,7 +37,12 @@ if ! command -v zstd >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get
 fi
 
 if ! "$venv/bin/python" -c 'import pyspark, pytest' >/dev/null 2>&1; then
-  python3 -m venv "$venv"
+  if ! python3 -m venv "$venv"; then
+    # Debian's system Python keeps venv in a separate package.
+    [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+  fi
   "$venv/bin/pip" install -q --disable-pip-version-check pyspark pytest
 fi
 venv="$(cd "$venv" && pwd)"
