@@ -288,7 +288,10 @@ def _shipped_rules(archive_name):
     if not os.path.isdir(root):
         tmp = tempfile.mkdtemp(prefix=".extract-", dir=SparkFiles.getRootDirectory())
         with tarfile.open(SparkFiles.get(archive_name)) as tar:
-            tar.extractall(tmp, filter="data")
+            try:
+                tar.extractall(tmp, filter="data")
+            except TypeError:  # Python before 3.11.4 / 3.10.12: no filters
+                tar.extractall(tmp)  # the driver wrote this archive itself
         try:
             os.rename(tmp, root)
         except OSError:
