@@ -77,6 +77,12 @@ pub struct ScanConfig {
     pub summary: bool,
     /// Write the hit summary as JSON to this file (`--summary-json`).
     pub summary_json: Option<PathBuf>,
+    /// More inputs, one path per line, from this file (`-` = stdin).
+    pub input_list: Option<String>,
+    /// Scan only this shard of the (expanded, name-sorted) inputs.
+    pub shard: Option<scan::select::Shard>,
+    /// Scan only the lines of this byte range of the one input file.
+    pub byte_range: Option<scan::range::ByteRange>,
 }
 
 fn eprint_diag(kind: &str, d: &Diagnostic) {
@@ -145,6 +151,19 @@ pub fn load_plan(opts: &RuleOptions) -> Result<(RuleSet, Plan), String> {
 /// Runs `sigscan scan`. Returns the exit status.
 pub fn scan(cfg: &ScanConfig) -> i32 {
     let started = Instant::now();
+    // PERF: the hash reads and parses the rule files a second time (about
+    // 0.2 s for SigmaHQ's 2,407 Windows rules, measured); on its own thread
+    // it overlaps with compiling them.
+    let ruleset_hash = {
+        let rules = cfg.rules.clone();
+        std::thread::spawn(move || {
+            let placeholders = match &rules.placeholders {
+                Some(p) => read_string_map(p).unwrap_or_default(),
+                None => HashMap::new(),
+            };
+            crate::sigma::digest::ruleset_hash(&rules.paths, rules.no_logsource, &placeholders)
+        })
+    };
     let (set, plan) = match load_plan(&cfg.rules) {
         Ok(x) => x,
         Err(e) => {
@@ -194,10 +213,19 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             return EXIT_FATAL;
         }
     };
-    let (inputs, input_errors) = scan::input::expand(&cfg.inputs, cfg.glob.as_deref());
+    let (inputs, input_errors) = match select_inputs(cfg) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("sigscan: {e}");
+            return EXIT_FATAL;
+        }
+    };
     for (name, e) in &input_errors {
         eprintln!("sigscan: {name}: {e}");
     }
+    let ruleset_hash = ruleset_hash
+        .join()
+        .expect("BUG: the rule-set hash panicked");
     let mut opts = ScanOptions::default();
     if let Some(t) = cfg.threads {
         opts.threads = t.max(1);
@@ -225,7 +253,8 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
         .then(|| crate::intel::summary::Collector::new(&field_map));
     let out_name = writer.name();
     let sink = JsonlSink::new(io::BufWriter::with_capacity(1 << 16, writer), !cfg.no_event)
-        .quiet_errors(cfg.quiet);
+        .quiet_errors(cfg.quiet)
+        .ruleset_hash(&ruleset_hash);
     let sink = CorrelateSink::new(
         sink,
         &correlations,
@@ -238,6 +267,12 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             .iter()
             .filter_map(|i| match &i.source {
                 scan::Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+                scan::Source::FileRange(p, r) => std::fs::metadata(p).ok().map(|m| {
+                    r.end
+                        .unwrap_or(m.len())
+                        .min(m.len())
+                        .saturating_sub(r.start)
+                }),
                 scan::Source::Stdin => None,
             })
             .sum();
@@ -310,6 +345,8 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             literals,
             routes: scanner.routes_built() as u64,
             gb_per_s: crate::output::gb_per_s(&totals, elapsed),
+            schema_version: crate::output::SCHEMA_VERSION,
+            ruleset_hash: &ruleset_hash,
             inputs: Stats::inputs_from(&summaries),
             correlations: (!correlations.is_empty()).then(|| correlated.stats.clone()),
         };
@@ -325,6 +362,29 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
     } else {
         EXIT_OK
     }
+}
+
+/// Inputs that could not be listed: (name, reason), reported and counted.
+type ListErrors = Vec<(String, String)>;
+
+/// The inputs of a scan: the arguments and the `--input-list`, expanded,
+/// then cut to the `--shard` or `--byte-range`. Errors are fatal.
+fn select_inputs(cfg: &ScanConfig) -> Result<(Vec<scan::Input>, ListErrors), String> {
+    let mut args = cfg.inputs.clone();
+    if let Some(list) = &cfg.input_list {
+        if list == "-" && args.iter().any(|a| a == "-") {
+            return Err("--input-list - reads stdin, so `-` cannot be an input too".into());
+        }
+        args.extend(scan::select::read_input_list(list)?);
+    }
+    let (mut inputs, errors) = scan::input::expand(&args, cfg.glob.as_deref());
+    if let Some(shard) = cfg.shard {
+        inputs = shard.select(inputs)?;
+    }
+    if let Some(r) = cfg.byte_range {
+        inputs = scan::select::with_byte_range(inputs, r)?;
+    }
+    Ok((inputs, errors))
 }
 
 /// Where hits go: stdout, or a temporary file renamed into place at the end

@@ -169,8 +169,18 @@ struct ScanArgs {
     #[arg(long = "rules", short = 'r', required = true, value_name = "PATH")]
     rules: Vec<PathBuf>,
     /// NDJSON inputs: files, directories, `-` for stdin; .gz/.zst decoded.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(required_unless_present = "input_list", value_name = "INPUT")]
     inputs: Vec<String>,
+    /// More inputs, one path per line, from FILE (`-` = stdin).
+    #[arg(long, value_name = "FILE")]
+    input_list: Option<String>,
+    /// Scan only shard K of N (0 <= K < N) of the inputs sorted by name.
+    #[arg(long, value_name = "K/N", conflicts_with = "byte_range")]
+    shard: Option<sigscan::scan::select::Shard>,
+    /// Scan only the lines that start in bytes [START, END) of the one input
+    /// file (plain files; a compressed file belongs whole to the range of byte 0).
+    #[arg(long, value_name = "START:END")]
+    byte_range: Option<sigscan::scan::range::ByteRange>,
     /// Only files whose name matches this glob, under directory inputs.
     #[arg(long, value_name = "PATTERN")]
     glob: Option<String>,
@@ -266,6 +276,9 @@ fn main() -> ExitCode {
             time_field: a.time_field,
             summary: a.summary,
             summary_json: a.summary_json,
+            input_list: a.input_list,
+            shard: a.shard,
+            byte_range: a.byte_range,
         }),
         Command::Memscan { files, threads } => {
             let t = threads

@@ -9,9 +9,11 @@
 //!   absent) and derives the expected lines itself, without sigscan code.
 //!
 //! Output contract checked here: stdout is JSON Lines, one object per (rule, hit line),
-//! `{"rule_id","title","level","file","line","offset","event"}` and nothing else, ordered by input
-//! file then line; `file` is the path exactly as given on the command line, `line` is 1-based,
-//! `offset` is the byte offset of the line's first byte, `event` is the parsed line. `--no-event`
+//! `{"rule_id","title","level","file","line","offset","schema_version","ruleset_hash","event"}`
+//! and nothing else, ordered by input file then line; `file` is the path exactly as given on the
+//! command line, `line` is 1-based, `offset` is the byte offset of the line's first byte,
+//! `schema_version` is 1, `ruleset_hash` is 16 lowercase hex digits, the same in every record of a
+//! run, `event` is the parsed line. `--no-event`
 //! drops `event`; `--stats` adds one JSON object on stderr and leaves stdout unchanged.
 
 use std::collections::{BTreeSet, HashMap};
@@ -77,8 +79,16 @@ const PS_CHANNELS: [&str; 2] = [
     "microsoft-windows-powershell/operational",
     "powershellcore/operational",
 ];
-const RECORD_KEYS: [&str; 7] = [
-    "rule_id", "title", "level", "file", "line", "offset", "event",
+const RECORD_KEYS: [&str; 9] = [
+    "rule_id",
+    "title",
+    "level",
+    "file",
+    "line",
+    "offset",
+    "schema_version",
+    "ruleset_hash",
+    "event",
 ];
 const STATS_KEYS: [&str; 10] = [
     "files",
@@ -176,6 +186,7 @@ fn check_records(records: &[Value], inputs: &[&str], with_event: bool) -> Vec<(S
     let mut files: HashMap<String, Vec<u8>> = HashMap::new();
     let mut hits = Vec::new();
     let mut last: Option<(usize, u64)> = None;
+    let mut ruleset_hash: Option<&Value> = None;
     for (i, rec) in records.iter().enumerate() {
         let ctx = format!("record {} ({} line {})", i + 1, rec["file"], rec["line"]);
         let obj = rec
@@ -190,6 +201,19 @@ fn check_records(records: &[Value], inputs: &[&str], with_event: bool) -> Vec<(S
         assert_eq!(obj["rule_id"], RULE_ID, "{ctx}");
         assert_eq!(obj["title"], TITLE, "{ctx}");
         assert_eq!(obj["level"], LEVEL, "{ctx}");
+        assert_eq!(obj["schema_version"], 1, "{ctx}");
+        let hash = obj["ruleset_hash"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{ctx}: ruleset_hash is not a string"));
+        assert!(
+            hash.len() == 16 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+            "{ctx}: ruleset_hash is not 16 lowercase hex digits: {hash:?}"
+        );
+        let first = *ruleset_hash.get_or_insert(&obj["ruleset_hash"]);
+        assert_eq!(
+            &obj["ruleset_hash"], first,
+            "{ctx}: one ruleset_hash per run"
+        );
         let file = obj["file"]
             .as_str()
             .unwrap_or_else(|| panic!("{ctx}: file is not a string"));

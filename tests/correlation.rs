@@ -95,12 +95,28 @@ fn scan(rules: &[&str], inputs: &[&str], extra: &[&str]) -> Run {
 }
 
 /// Splits output into plain hits (as `(rule_id, file, line)`) and
-/// correlation records, and checks the records come after every hit.
+/// correlation records, and checks the records come after every hit. Every
+/// record carries the schema fields; records are returned without them
+/// (they are the same for every record of a run, checked here).
 fn split(run: &Run) -> (Vec<(String, String, u64)>, Vec<Value>) {
     let mut hits = Vec::new();
     let mut records = Vec::new();
-    for r in run.records() {
+    let mut hash = None;
+    for mut r in run.records() {
+        assert_eq!(r["schema_version"], 1, "{r}");
+        let h = r["ruleset_hash"]
+            .as_str()
+            .expect("ruleset_hash")
+            .to_string();
+        assert_eq!(
+            hash.get_or_insert_with(|| h.clone()),
+            &h,
+            "one rule set per run"
+        );
         if r.get("correlation_type").is_some() {
+            let m = r.as_object_mut().unwrap();
+            m.remove("schema_version");
+            m.remove("ruleset_hash");
             records.push(r);
         } else {
             assert!(records.is_empty(), "a hit after a correlation record: {r}");

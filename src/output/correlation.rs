@@ -36,8 +36,10 @@ use std::io::{self, Write};
 use super::{JsonlSink, write_json_str};
 use crate::correlate::{CorrelationRecord, time};
 
-/// Appends the record (with its newline) to `b`.
-pub fn correlation_record(b: &mut Vec<u8>, rec: &CorrelationRecord) {
+/// Appends the record (with its newline) to `b`. `schema` is the
+/// `,"schema_version":N,"ruleset_hash":"…"` members every record carries
+/// (empty for none).
+pub fn correlation_record(b: &mut Vec<u8>, rec: &CorrelationRecord, schema: &[u8]) {
     b.extend_from_slice(b"{\"correlation_type\":");
     write_json_str(b, rec.correlation_type);
     b.extend_from_slice(b",\"rule_id\":");
@@ -46,6 +48,7 @@ pub fn correlation_record(b: &mut Vec<u8>, rec: &CorrelationRecord) {
     write_json_str(b, &rec.title);
     b.extend_from_slice(b",\"level\":");
     write_json_str(b, &rec.level);
+    b.extend_from_slice(schema);
     b.extend_from_slice(b",\"group\":{");
     for (k, (name, value)) in rec.group.iter().enumerate() {
         if k > 0 {
@@ -92,7 +95,7 @@ impl<W: Write> JsonlSink<W> {
     /// error is kept for [`finish`](JsonlSink::finish), like a hit's.
     pub fn correlation(&mut self, rec: &CorrelationRecord) -> io::Result<()> {
         self.buf.clear();
-        correlation_record(&mut self.buf, rec);
+        correlation_record(&mut self.buf, rec, &self.schema);
         self.out.write_all(&self.buf).map_err(|e| {
             let kind = e.kind();
             self.write_error.get_or_insert(e);
@@ -131,7 +134,7 @@ mod tests {
             }],
         };
         let mut b = Vec::new();
-        correlation_record(&mut b, &rec);
+        correlation_record(&mut b, &rec, b"");
         assert_eq!(
             String::from_utf8(b).unwrap(),
             "{\"correlation_type\":\"event_count\",\"rule_id\":\"c1\",\"title\":\"Burst \\\"quoted\\\"\",\
@@ -143,7 +146,7 @@ mod tests {
         rec.value = 2.5;
         rec.group.clear();
         let mut b = Vec::new();
-        correlation_record(&mut b, &rec);
+        correlation_record(&mut b, &rec, b"");
         let v: serde_json::Value = serde_json::from_slice(&b).unwrap();
         assert_eq!(v["value"], serde_json::json!(2.5));
         assert_eq!(v["group"], serde_json::json!({}));

@@ -3,7 +3,7 @@
 //! # Hit record format (one JSON object per line on stdout)
 //!
 //! ```text
-//! {"rule_id":"…","title":"…","level":"…","file":"…","line":N,"offset":B,"event":{…}}
+//! {"rule_id":"…","title":"…","level":"…","file":"…","line":N,"offset":B,"schema_version":1,"ruleset_hash":"…","event":{…}}
 //! ```
 //!
 //! - `rule_id`: the rule's `id` (else its `name`, else its title).
@@ -11,6 +11,12 @@
 //!   directory argument); `-` for stdin.
 //! - `line`: 1-based line number; `offset`: byte offset of the line's first
 //!   byte in the (decompressed) input.
+//! - `schema_version`: [`SCHEMA_VERSION`], raised whenever a field changes
+//!   meaning or goes away (adding a field does not raise it).
+//! - `ruleset_hash`: the rules the hit was found with
+//!   ([`crate::sigma::digest`]); left out only when the sink was not told it.
+//! - With `--byte-range`, `line` counts from the range's first line (1) and
+//!   `offset` stays absolute in the file.
 //! - `event`: the line's JSON exactly as it stood (re-serialised only when
 //!   the line was not valid UTF-8). Left out with `--no-event`.
 //!
@@ -28,6 +34,9 @@ use crate::scan::{Counts, Hit, HitSink, Input, InputSummary};
 /// How many invalid lines are reported on stderr with their reason, per input.
 pub const INVALID_REPORT_LIMIT: u64 = 5;
 
+/// Version of the hit record format (the `schema_version` of every record).
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// Writes hits as JSON Lines and reports bad input on stderr.
 pub struct JsonlSink<W: Write> {
     out: W,
@@ -40,6 +49,8 @@ pub struct JsonlSink<W: Write> {
     /// Whether any input ended with a read error.
     pub read_errors: u64,
     quiet_errors: bool,
+    /// `,"schema_version":N[,"ruleset_hash":"…"]`, written into every record.
+    schema: Vec<u8>,
     /// The first write error: the scan stops at it, and [`finish`] returns
     /// it even if a later flush happens to succeed.
     ///
@@ -58,8 +69,17 @@ impl<W: Write> JsonlSink<W> {
             inputs: Vec::new(),
             read_errors: 0,
             quiet_errors: false,
+            schema: format!(",\"schema_version\":{SCHEMA_VERSION}").into_bytes(),
             write_error: None,
         }
+    }
+
+    /// Writes `ruleset_hash` (see [`crate::sigma::digest`]) into every record.
+    pub fn ruleset_hash(mut self, hash: &str) -> Self {
+        self.schema = format!(",\"schema_version\":{SCHEMA_VERSION}").into_bytes();
+        self.schema.extend_from_slice(b",\"ruleset_hash\":");
+        write_json_str(&mut self.schema, hash);
+        self
     }
 
     /// Silences the per-line invalid reports (counts are still kept).
@@ -95,6 +115,7 @@ impl<W: Write> HitSink for JsonlSink<W> {
         b.extend_from_slice(b",\"file\":");
         write_json_str(b, &input.name);
         write!(b, ",\"line\":{},\"offset\":{}", hit.line, hit.offset)?;
+        b.extend_from_slice(&self.schema);
         if self.with_event {
             b.extend_from_slice(b",\"event\":");
             let text = hit.text.trim_ascii();
@@ -210,6 +231,10 @@ pub struct Stats<'a> {
     pub routes: u64,
     /// Decoded gigabytes (10^9) per second.
     pub gb_per_s: f64,
+    /// The hit record format version.
+    pub schema_version: u32,
+    /// The rule-set hash written into every hit record.
+    pub ruleset_hash: &'a str,
     /// Per input.
     pub inputs: Vec<InputStats<'a>>,
     /// Correlation counters, when any correlation loaded.

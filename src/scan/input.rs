@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::mmap;
+use super::range::{self, ByteRange, RangeReader};
 
 /// Where an input comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +24,10 @@ pub enum Source {
     Stdin,
     /// A file.
     File(PathBuf),
+    /// The lines of a plain file whose first byte lies in a byte range
+    /// (`--byte-range`, see [`range`]). A compressed file is never split:
+    /// all of it belongs to the range that holds byte 0.
+    FileRange(PathBuf, ByteRange),
 }
 
 /// One input and the name hits report for it.
@@ -260,7 +265,7 @@ fn read_one(
         compression,
         mapped: None,
     };
-    let file = match &input.source {
+    let (file, byte_range) = match &input.source {
         Source::Stdin => {
             let mut counted = CountingReader {
                 inner: io::stdin().lock(),
@@ -269,11 +274,17 @@ fn read_one(
             let (err, compression) = stream_maybe_compressed(i, &mut counted, opts, send);
             return send(end(err, counted.count, compression));
         }
-        Source::File(p) => match File::open(p) {
-            Ok(f) => f,
+        Source::File(p) | Source::FileRange(p, _) => match File::open(p) {
+            Ok(f) => match &input.source {
+                Source::FileRange(_, r) => (f, Some(*r)),
+                _ => (f, None),
+            },
             Err(e) => return send(end(Some(format!("cannot open: {e}")), 0, None)),
         },
     };
+    if let Some(r) = byte_range {
+        return read_range(i, file, r, opts, send);
+    }
     // Only a regular file with a size is mapped. Pipes, FIFOs (`<(zcat …)`),
     // character devices and /proc files are streamed: the stream peeks at
     // the magic itself and replays it, where a seek back would fail and
@@ -288,32 +299,8 @@ fn read_one(
         && let Some(map) = mmap::map(&file, len)
     {
         let map = Arc::new(map);
-        let start = if map.starts_with(BOM) { BOM.len() } else { 0 };
-        let mut pos = start;
-        while pos < map.len() {
-            let target = (pos + opts.chunk_size).min(map.len());
-            let end_pos = if target == map.len() {
-                target
-            } else {
-                memchr::memchr(b'\n', &map[target..]).map_or(map.len(), |j| target + j + 1)
-            };
-            let w = Work::Chunk {
-                input: i,
-                offset: pos as u64,
-                data: ChunkData::Mapped(Arc::clone(&map), pos..end_pos),
-            };
-            if !send(w) {
-                return false;
-            }
-            pos = end_pos;
-        }
-        return send(Work::End {
-            input: i,
-            error: None,
-            raw_bytes: len,
-            compression: None,
-            mapped: Some(map),
-        });
+        let whole = 0..map.len();
+        return send_mapped(i, map, whole, opts, send);
     }
     let mut counted = CountingReader {
         inner: file,
@@ -323,21 +310,132 @@ fn read_one(
     send(end(err, counted.count, compression))
 }
 
-/// Whether a regular file starts with a compression magic, read without
-/// moving the file position (a failed read counts as compressed, so the
-/// caller streams the file and reports the error).
-fn starts_compressed(f: &File) -> bool {
+/// Sends the lines in `span` of a mapped file as chunks, then its end.
+/// A BOM is skipped only at offset 0.
+fn send_mapped(
+    i: usize,
+    map: Arc<mmap::GuardedMap>,
+    span: Range<usize>,
+    opts: ReadOptions,
+    send: &mut dyn FnMut(Work) -> bool,
+) -> bool {
+    let limit = span.end;
+    let mut pos = span.start;
+    if pos == 0 && map.starts_with(BOM) {
+        pos = BOM.len();
+    }
+    while pos < limit {
+        let target = (pos + opts.chunk_size).min(limit);
+        let end_pos = if target == limit {
+            target
+        } else {
+            memchr::memchr(b'\n', &map[target..limit]).map_or(limit, |j| target + j + 1)
+        };
+        let w = Work::Chunk {
+            input: i,
+            offset: pos as u64,
+            data: ChunkData::Mapped(Arc::clone(&map), pos..end_pos),
+        };
+        if !send(w) {
+            return false;
+        }
+        pos = end_pos;
+    }
+    send(Work::End {
+        input: i,
+        error: None,
+        raw_bytes: span.len() as u64,
+        compression: None,
+        mapped: Some(map),
+    })
+}
+
+/// Reads the lines of byte range `r` of a file (see [`range`]). A
+/// compressed file is not split: the range that holds byte 0 reads all of
+/// it, any other range reads nothing.
+fn read_range(
+    i: usize,
+    file: File,
+    r: ByteRange,
+    opts: ReadOptions,
+    send: &mut dyn FnMut(Work) -> bool,
+) -> bool {
+    let end = |error: Option<String>, raw_bytes: u64, compression| Work::End {
+        input: i,
+        error,
+        raw_bytes,
+        compression,
+        mapped: None,
+    };
+    let regular = file.metadata().ok().filter(|m| m.is_file());
+    let Some(len) = regular.map(|m| m.len()) else {
+        return send(end(
+            Some("a byte range needs a regular file".into()),
+            0,
+            None,
+        ));
+    };
     let mut head = [0u8; 4];
+    let head_len = match read_head(&file, &mut head) {
+        Ok(n) => n,
+        Err(e) => return send(end(Some(format!("cannot read: {e}")), 0, None)),
+    };
+    if let Some(kind) = magic(&head[..head_len]) {
+        if r.start > 0 {
+            return send(end(None, 0, Some(kind)));
+        }
+        let mut counted = CountingReader {
+            inner: file,
+            count: 0,
+        };
+        let (err, compression) = stream_maybe_compressed(i, &mut counted, opts, send);
+        return send(end(err, counted.count, compression));
+    }
+    if opts.mmap
+        && len > 0
+        && let Some(map) = mmap::map(&file, len)
+    {
+        let sp = range::span(&map, r);
+        return send_mapped(i, Arc::new(map), sp, opts, send);
+    }
+    let (reader, start) = match RangeReader::new(file, r) {
+        Ok(x) => x,
+        Err(e) => return send(end(Some(format!("cannot seek to {r}: {e}")), 0, None)),
+    };
+    let mut counted = CountingReader {
+        inner: reader,
+        count: 0,
+    };
+    let err = stream_lines_from(i, &mut counted, start, usize::MAX, opts, send)
+        .err()
+        .map(|(at, e)| format!("read failed at byte {at}: {e}"));
+    send(end(err, counted.count, None))
+}
+
+/// Reads up to `head.len()` bytes from the start of `f` without moving its
+/// position.
+fn read_head(f: &File, head: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < head.len() {
         match read_at(f, &mut head[n..], n as u64) {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return true,
+            Err(e) => return Err(e),
         }
     }
-    magic(&head[..n]).is_some()
+    Ok(n)
+}
+
+/// Whether a regular file starts with a compression magic, read without
+/// moving the file position (a failed read counts as compressed, so the
+/// caller streams the file and reports the error).
+fn starts_compressed(f: &File) -> bool {
+    let mut head = [0u8; 4];
+    match read_head(f, &mut head) {
+        Ok(n) => magic(&head[..n]).is_some(),
+        Err(_) => true,
+    }
 }
 
 #[cfg(unix)]
@@ -444,14 +542,27 @@ const DECODED_READ: usize = 32 * 1024;
 /// were delivered before it; what was read is still sent.
 fn stream_lines<R: Read>(
     i: usize,
+    r: R,
+    max_read: usize,
+    opts: ReadOptions,
+    send: &mut dyn FnMut(Work) -> bool,
+) -> Result<(), (u64, io::Error)> {
+    stream_lines_from(i, r, 0, max_read, opts, send)
+}
+
+/// [`stream_lines`] for a stream whose first byte is at offset `start` of
+/// its input (a byte range); a BOM is skipped only at offset 0.
+fn stream_lines_from<R: Read>(
+    i: usize,
     mut r: R,
+    start: u64,
     max_read: usize,
     opts: ReadOptions,
     send: &mut dyn FnMut(Work) -> bool,
 ) -> Result<(), (u64, io::Error)> {
     let mut buf: Vec<u8> = Vec::with_capacity(opts.chunk_size + 64 * 1024);
-    let mut offset: u64 = 0;
-    let mut first = true;
+    let mut offset: u64 = start;
+    let mut first = start == 0;
     let mut error = None;
     loop {
         if buf.capacity() - buf.len() < 64 * 1024 {

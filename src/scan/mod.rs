@@ -15,7 +15,9 @@
 
 pub mod input;
 mod mmap;
+pub mod range;
 pub mod route;
+pub mod select;
 mod view;
 
 use std::io;

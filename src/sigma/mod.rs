@@ -10,6 +10,7 @@
 
 pub mod condition;
 pub mod correlation;
+pub mod digest;
 pub mod logsource;
 pub mod value;
 pub mod yaml;
