@@ -28,7 +28,7 @@ fn version() -> &'static str {
 #[derive(Subcommand)]
 enum Command {
     /// Scan NDJSON inputs with Sigma rules; hits go to stdout as JSON Lines.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Write a synthetic NDJSON corpus (evtx_dump layout) to stdout or a file.
     Gen(GenArgs),
     /// Benchmark reference: read every byte of the files once (mmap, all threads).
