@@ -40,7 +40,11 @@ fn string_end(b: &[u8], i: usize) -> Option<usize> {
     let mut j = i + 1;
     loop {
         let q = j + memchr::memchr(b'"', b.get(j..)?)?;
-        let run = b[i + 1..q].iter().rev().take_while(|&&c| c == b'\\').count();
+        let run = b[i + 1..q]
+            .iter()
+            .rev()
+            .take_while(|&&c| c == b'\\')
+            .count();
         if run % 2 == 0 {
             return Some(q + 1);
         }
