@@ -128,31 +128,14 @@ impl HsScanner {
 
     /// Builds the scanner, compiling the literals in the form `syntax`.
     pub fn with_syntax(literals: &[Vec<u8>], syntax: HsSyntax) -> Result<HsScanner, BuildError> {
-        let entries: Vec<Entry> = literals
-            .iter()
-            .enumerate()
-            .map(|(i, l)| Entry {
-                bytes: l.clone(),
-                id: i,
-                caseless: true,
-            })
-            .collect();
-        HsScanner::build(&entries, syntax)
+        HsScanner::build(&caseless_entries(literals), syntax)
     }
 
     /// One database for ASCII-caseless `caseless` literals (ids
     /// `0..caseless.len()`) and byte-exact `exact` ones (the ids after), so
     /// a chunk is scanned once for both (see "Exact literals" above).
     pub fn with_exact(caseless: &[Vec<u8>], exact: &[Vec<u8>]) -> Result<HsScanner, BuildError> {
-        let mut entries: Vec<Entry> = caseless
-            .iter()
-            .enumerate()
-            .map(|(i, l)| Entry {
-                bytes: l.clone(),
-                id: i,
-                caseless: true,
-            })
-            .collect();
+        let mut entries = caseless_entries(caseless);
         for (j, l) in exact.iter().enumerate() {
             let id = caseless.len() + j;
             let forms = utf8_completions(l).unwrap_or_else(|| vec![l.clone()]);
@@ -252,6 +235,19 @@ struct Entry {
     bytes: Vec<u8>,
     id: usize,
     caseless: bool,
+}
+
+/// `literals` as caseless entries with their indices as ids.
+fn caseless_entries(literals: &[Vec<u8>]) -> Vec<Entry> {
+    literals
+        .iter()
+        .enumerate()
+        .map(|(i, l)| Entry {
+            bytes: l.clone(),
+            id: i,
+            caseless: true,
+        })
+        .collect()
 }
 
 /// `lit` as valid UTF-8 literals that together match wherever it does in

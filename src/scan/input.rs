@@ -252,19 +252,29 @@ fn is_compressed_file(input: &Input) -> bool {
     File::open(p).is_ok_and(|f| f.metadata().is_ok_and(|m| m.is_file()) && starts_compressed(&f))
 }
 
+/// The end-of-input record of a read (not memory-mapped) input.
+fn end_of_stream(
+    input: usize,
+    error: Option<String>,
+    raw_bytes: u64,
+    compression: Option<&'static str>,
+) -> Work {
+    Work::End {
+        input,
+        error,
+        raw_bytes,
+        compression,
+        mapped: None,
+    }
+}
+
 fn read_one(
     i: usize,
     input: &Input,
     opts: ReadOptions,
     send: &mut dyn FnMut(Work) -> bool,
 ) -> bool {
-    let end = |error: Option<String>, raw_bytes: u64, compression| Work::End {
-        input: i,
-        error,
-        raw_bytes,
-        compression,
-        mapped: None,
-    };
+    let end = |error, raw_bytes, compression| end_of_stream(i, error, raw_bytes, compression);
     let (file, byte_range) = match &input.source {
         Source::Stdin => {
             let mut counted = CountingReader {
@@ -360,13 +370,7 @@ fn read_range(
     opts: ReadOptions,
     send: &mut dyn FnMut(Work) -> bool,
 ) -> bool {
-    let end = |error: Option<String>, raw_bytes: u64, compression| Work::End {
-        input: i,
-        error,
-        raw_bytes,
-        compression,
-        mapped: None,
-    };
+    let end = |error, raw_bytes, compression| end_of_stream(i, error, raw_bytes, compression);
     let regular = file.metadata().ok().filter(|m| m.is_file());
     let Some(len) = regular.map(|m| m.len()) else {
         return send(end(
