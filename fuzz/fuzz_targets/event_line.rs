@@ -8,8 +8,8 @@ use std::io;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use sigscan::compile::{CompileOptions, Plan};
 use serde_json::Value as Json;
+use sigscan::compile::{CompileOptions, Plan};
 use sigscan::event::raw::{Lookup, RawIndex};
 use sigscan::event::{FieldMap, Layout, Resolver, parse_line, peek};
 use sigscan::prefilter::EngineKind;
@@ -75,18 +75,18 @@ fn check_raw_readers(line: &[u8]) {
     if let Some(k) = peek::gate_key(line) {
         let channel = resolver.lookup(&doc, layout, 0).and_then(Json::as_str);
         assert_eq!(channel, Some(k.channel), "peeked channel");
-        let id = resolver.lookup(&doc, layout, 1).and_then(|v| match v {
-            Json::Number(n) => n.as_i64(),
-            Json::String(s) => s.trim().parse().ok(),
-            _ => None,
-        });
+        let id = resolver
+            .lookup(&doc, layout, 1)
+            .and_then(sigscan::compile::gate_event_id);
         assert_eq!(id, k.event_id, "peeked event id");
     }
     // The scanner walks the lossily decoded text, as the parser reads it.
     let text = String::from_utf8_lossy(line);
     let line = text.as_bytes();
     let mut index = RawIndex::default();
-    let Some(raw_layout) = index.layout(line) else { return };
+    let Some(raw_layout) = index.layout(line) else {
+        return;
+    };
     assert_eq!(raw_layout, layout, "raw layout");
     for id in 0..names.len() as u32 {
         let want = resolver.lookup(&doc, layout, id);

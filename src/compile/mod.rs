@@ -614,12 +614,17 @@ pub fn gate_inputs(ev: &dyn EventSource) -> (Option<String>, Option<i64>) {
         .field(CHANNEL)
         .and_then(Json::as_str)
         .map(|c| fold::fold(c).into_owned());
-    let id = ev.field(EVENT_ID).and_then(|v| match v {
+    (channel, ev.field(EVENT_ID).and_then(gate_event_id))
+}
+
+/// An `EventID` value as the gate reads it: an integer, or a string holding
+/// one (surrounding whitespace allowed).
+pub fn gate_event_id(v: &Json) -> Option<i64> {
+    match v {
         Json::Number(n) => n.as_i64(),
         Json::String(s) => s.trim().parse().ok(),
         _ => None,
-    });
-    (channel, id)
+    }
 }
 
 /// The first clause admitting an event of this (folded) channel and id.

@@ -205,10 +205,7 @@ pub struct Correlation {
 impl Correlation {
     /// The id to report: `id`, else `name`, else the title (as for rules).
     pub fn report_id(&self) -> &str {
-        self.id
-            .as_deref()
-            .or(self.name.as_deref())
-            .unwrap_or(&self.title)
+        super::report_id(self.id.as_deref(), self.name.as_deref(), &self.title)
     }
 }
 

@@ -121,11 +121,14 @@ pub struct Rule {
 impl Rule {
     /// The id to report: `id`, else `name`, else the title.
     pub fn report_id(&self) -> &str {
-        self.id
-            .as_deref()
-            .or(self.name.as_deref())
-            .unwrap_or(&self.title)
+        report_id(self.id.as_deref(), self.name.as_deref(), &self.title)
     }
+}
+
+/// What a rule or correlation reports as its id: `id`, else `name`, else
+/// the title.
+pub(crate) fn report_id<'a>(id: Option<&'a str>, name: Option<&'a str>, title: &'a str) -> &'a str {
+    id.or(name).unwrap_or(title)
 }
 
 /// Which rules a filter applies to.
