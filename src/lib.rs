@@ -47,7 +47,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
-pub mod commands;
+pub mod cli;
 pub mod compile;
 pub mod correlate;
 pub mod event;

@@ -10,12 +10,12 @@ use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use sigscan::commands::read_string_map;
 use sigscan::compile::{CompileOptions, Plan};
 use sigscan::event::FieldMap;
 use sigscan::prefilter::EngineKind;
 use sigscan::scan::{Hit, HitSink, Input, InputSummary, ReadOptions, ScanOptions, Scanner, Source};
 use sigscan::sigma::RuleSet;
+use sigscan::sigma::maps::read_string_map;
 
 #[derive(Default)]
 struct Collect {

@@ -26,10 +26,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use sigscan::commands::read_string_map;
 use sigscan::compile::{CompileOptions, Plan};
 use sigscan::intel::Catalog;
 use sigscan::intel::indicators::{CorpusIndex, IndicatorRow};
+use sigscan::sigma::maps::read_string_map;
 use sigscan::sigma::{RuleSet, collect_rule_files};
 
 const SEED_ID: &str = "9f22ccd5-a435-453b-af96-bf99cbb594d4";

@@ -9,10 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sigscan::commands::read_string_map;
 use sigscan::compile::{CompileOptions, Plan};
 use sigscan::correlate::CorrelationPlan;
 use sigscan::sigma::RuleSet;
+use sigscan::sigma::maps::read_string_map;
 
 fn sigma_dir() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sigma");

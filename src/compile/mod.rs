@@ -678,30 +678,6 @@ impl CompiledRule {
         }
     }
 
-    /// The logsource gate in words (for `rules check` and `explain`).
-    pub fn gate_description(&self) -> String {
-        match &self.gate {
-            CGate::Any => "none".into(),
-            CGate::NonWindows => "records that are not Windows event-log records".into(),
-            CGate::Clauses(c) if c.is_empty() => format!(
-                "never ({})",
-                self.gate_note.as_deref().unwrap_or("no event-log source")
-            ),
-            CGate::Clauses(c) => c
-                .iter()
-                .map(|c| {
-                    let ids: Vec<String> = c.event_ids.iter().map(i64::to_string).collect();
-                    if ids.is_empty() {
-                        c.channel.clone()
-                    } else {
-                        format!("{}/{}", c.channel, ids.join(","))
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" | "),
-        }
-    }
-
     /// The logsource gate as data (for `rules explain` and `rules coverage`).
     pub fn gate_view(&self) -> GateView<'_> {
         match &self.gate {
@@ -719,15 +695,6 @@ impl CompiledRule {
                     })
                     .collect(),
             ),
-        }
-    }
-
-    /// How the prefilter selects the rule, in words.
-    pub fn guard_description(&self) -> String {
-        match &self.guard {
-            Guard::Detection(l) => format!("{} detection literal(s)", l.len()),
-            Guard::Gate(l) => format!("{} channel literal(s)", l.len()),
-            Guard::Always => "always evaluated (no literal)".into(),
         }
     }
 

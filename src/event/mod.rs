@@ -372,6 +372,27 @@ pub fn parse_line(line: &[u8]) -> Result<Json, ParseError> {
     Ok(v)
 }
 
+/// One line parsed into a document, with its layout: what the consumers of
+/// hits (summary, correlations) read fields from. Parsed once per hit line
+/// however many of them need it.
+#[derive(Clone, Debug)]
+pub struct ParsedEvent {
+    /// The document.
+    pub root: Json,
+    /// Its layout.
+    pub layout: Layout,
+}
+
+impl ParsedEvent {
+    /// Parses `line` (surrounding whitespace ignored), or `None` when it is
+    /// not a JSON object.
+    pub fn parse(line: &[u8]) -> Option<ParsedEvent> {
+        let root = parse_line(line.trim_ascii()).ok()?;
+        let layout = Layout::detect(&root);
+        Some(ParsedEvent { root, layout })
+    }
+}
+
 /// Azure Log Analytics stores `EventData` as a string holding JSON or XML
 /// (`<Data Name="X">v</Data>`). Replace it with an object so fields resolve.
 fn expand_embedded_event_data(root: &mut Json) {

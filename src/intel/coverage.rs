@@ -1,7 +1,7 @@
 //! `rules coverage`: what a rule set covers and what it needs.
 //!
 //! ATT&CK coverage comes from the rules' tags (`attack.<tactic-name>`,
-//! `attack.tNNNN[.NNN]`, see [`super::attack_tag`]); event coverage from the
+//! `attack.tNNNN[.NNN]`, see [`crate::sigma::attack::attack_tag`]); event coverage from the
 //! compiled gates: the logsources the rules name, and the Windows channels
 //! and EventIDs those logsources compile to, i.e. what a collection must
 //! keep for the set to see its events. Every count is a number of rules: a
@@ -29,8 +29,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::{Catalog, Table, attack_of};
+use super::Catalog;
 use crate::compile::GateView;
+use crate::output::Table;
+use crate::sigma::attack::attack_of;
 
 /// A name with a rule count.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

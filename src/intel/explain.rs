@@ -47,9 +47,11 @@
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use super::Catalog;
 use super::indicators::{CorpusIndex, IndicatorRow, modifier_name, operator, value_json};
-use super::{Catalog, Table, attack_of};
 use crate::compile::{CompiledRule, GateView, Guard, MIN_DETECTION_LITERAL, Plan};
+use crate::output::Table;
+use crate::sigma::attack::attack_of;
 use crate::sigma::condition::{Cond, pattern_matches};
 use crate::sigma::{Detection, Item, Search};
 
@@ -440,7 +442,7 @@ fn compiled(c: &CompiledRule, plan: &Plan, stages: &[Stage]) -> Compiled {
         kind,
         clauses,
         note,
-        text: c.gate_description(),
+        text: super::describe::gate(c),
     };
     let (by, literals) = match &c.guard {
         Guard::Detection(l) => ("detection", lit_strings(l)),

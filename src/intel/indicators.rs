@@ -47,8 +47,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::{Catalog, Table};
+use super::Catalog;
 use crate::compile::fold;
+use crate::output::Table;
 use crate::sigma::value::{Modifier, Value};
 use crate::sigma::{Item, Rule};
 

@@ -31,9 +31,9 @@
 //! Records are ordered by `window_start`, `window_end`, `rule_id`, then
 //! group values.
 
-use std::io::{self, Write};
+use std::io::Write;
 
-use super::{JsonlSink, write_json_str};
+use super::write_json_str;
 use crate::correlate::{CorrelationRecord, time};
 
 /// Appends the record (with its newline) to `b`. `schema` is the
@@ -88,20 +88,6 @@ pub fn correlation_record(b: &mut Vec<u8>, rec: &CorrelationRecord, schema: &[u8
         b.push(b'}');
     }
     b.extend_from_slice(b"]}\n");
-}
-
-impl<W: Write> JsonlSink<W> {
-    /// Writes one correlation record (after the scan, after every hit). An
-    /// error is kept for [`finish`](JsonlSink::finish), like a hit's.
-    pub fn correlation(&mut self, rec: &CorrelationRecord) -> io::Result<()> {
-        self.buf.clear();
-        correlation_record(&mut self.buf, rec, &self.schema);
-        self.out.write_all(&self.buf).map_err(|e| {
-            let kind = e.kind();
-            self.write_error.get_or_insert(e);
-            io::Error::from(kind)
-        })
-    }
 }
 
 #[cfg(test)]

@@ -1,101 +1,36 @@
-//! The scan loop: inputs → newline-aligned chunks → workers (prefilter,
-//! then exact evaluation of candidate lines) → hits in input order.
+//! The scan: inputs → newline-aligned chunks → workers → results in input
+//! order.
 //!
-//! One reader thread cuts inputs into chunks (`input`); `threads` workers,
-//! pinned to cores, each own their scratch (prefilter scratch, rule stamps,
-//! buffers) and turn a chunk into a [`ChunkOut`]; the calling thread puts the
-//! results back in input order and hands them to a [`HitSink`]. A token pool
-//! bounds the chunks in flight, so memory stays flat whatever the input size.
+//! One reader thread cuts inputs into chunks ([`input`], with [`range`] and
+//! [`select`] deciding what belongs to this run); `threads` workers, pinned
+//! to cores when asked, each own their scratch and turn a chunk into a
+//! `ChunkOut` (the hot loop is in `chunk.rs`: one prefilter pass over the
+//! whole chunk, then one pass over its lines); the calling thread puts the
+//! results back in input order and hands them to a [`HitSink`] (the
+//! contract is in `sink.rs`). A token pool bounds the chunks in flight, so
+//! memory stays flat whatever the input size.
 //!
-//! Per chunk a worker runs the prefilter once over the whole chunk (never per
-//! line), which yields the candidate lines and, per line, the rules whose
-//! literals it holds. One pass over the lines then counts them, checks the
-//! shape of the others (`{…}`), and evaluates candidates exactly: parse the
-//! line, read the gate fields once, test each candidate rule.
+//! Invariant: the only module that knows both the prefilter and events;
+//! it knows nothing of output formats.
 
+mod chunk;
 pub mod input;
 mod mmap;
 pub mod range;
 pub mod route;
 pub mod select;
+mod sink;
 mod view;
 
-use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::compile::{self, LiteralTarget, Plan};
-use crate::event::{self, FieldMap, Resolver};
-use crate::prefilter::{BuildError, EngineKind, Prefilter, PrefilterScratch};
-use input::{ChunkData, Work};
+use crate::compile::Plan;
+use crate::event::{FieldMap, Resolver};
+use crate::prefilter::{BuildError, EngineKind, Prefilter};
+use chunk::ChunkOut;
+use input::Work;
 pub use input::{Input, ReadOptions, Source};
-
-/// Line accounting for one input or a whole scan.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Counts {
-    /// Decoded bytes scanned.
-    pub bytes: u64,
-    /// Lines (a last line without `\n` counts).
-    pub lines: u64,
-    /// Lines holding an event (not empty, not invalid).
-    pub events: u64,
-    /// Lines that are not a JSON object.
-    pub invalid_lines: u64,
-    /// Empty or whitespace-only lines.
-    pub empty_lines: u64,
-    /// Lines the prefilter passed (or all lines without one) that were parsed.
-    pub candidate_lines: u64,
-    /// (event, rule) hits.
-    pub hits: u64,
-}
-
-impl Counts {
-    fn add(&mut self, o: &Counts) {
-        self.bytes += o.bytes;
-        self.lines += o.lines;
-        self.events += o.events;
-        self.invalid_lines += o.invalid_lines;
-        self.empty_lines += o.empty_lines;
-        self.candidate_lines += o.candidate_lines;
-        self.hits += o.hits;
-    }
-}
-
-/// What is known about one input when it is finished.
-#[derive(Clone, Debug, Default)]
-pub struct InputSummary {
-    /// Line accounting.
-    pub counts: Counts,
-    /// Bytes read from disk (compressed size for compressed inputs).
-    pub raw_bytes: u64,
-    /// `gzip`/`zstd` when compressed.
-    pub compression: Option<&'static str>,
-    /// Why reading stopped early, if it did.
-    pub error: Option<String>,
-}
-
-/// One hit as the sink sees it.
-pub struct Hit<'a> {
-    /// 1-based line number in the input.
-    pub line: u64,
-    /// Byte offset of the line's start in the (decoded) input.
-    pub offset: u64,
-    /// The rule.
-    pub rule: &'a compile::CompiledRule,
-    /// The line's bytes (without the newline or a trailing `\r`).
-    pub text: &'a [u8],
-}
-
-/// Receives results in input order.
-pub trait HitSink {
-    /// One (event, rule) hit. An error stops the scan (a closed pipe, say).
-    fn hit(&mut self, input: &Input, hit: &Hit<'_>) -> io::Result<()>;
-    /// A line that is not a JSON object.
-    fn invalid_line(&mut self, input: &Input, line: u64, reason: &str);
-    /// An input is finished.
-    fn input_done(&mut self, input: &Input, summary: &InputSummary);
-    /// A chunk of `bytes` (decoded) was scanned; for progress reporting.
-    fn chunk_done(&mut self, _bytes: u64) {}
-}
+pub use sink::{Counts, Hit, HitObserver, HitSink, InputSummary};
 
 /// How to scan.
 #[derive(Clone, Copy, Debug)]
@@ -134,9 +69,6 @@ const BATCH_BYTES: usize = 1 << 20;
 /// ...or this many units (chunks and end-of-input records).
 const BATCH_UNITS: usize = 64;
 
-/// How many invalid lines per chunk are passed on with their reason.
-const INVALID_SAMPLES_PER_CHUNK: usize = 8;
-
 /// A compiled plan with its prefilter and field resolver: immutable, shared
 /// by all workers.
 pub struct Scanner {
@@ -148,41 +80,6 @@ pub struct Scanner {
     rank: Vec<u32>,
     all_rules: Vec<u32>,
     routes: route::Routes,
-}
-
-struct Cand {
-    start: usize,
-    rules: std::ops::Range<usize>,
-    all: bool,
-    /// The route cache slot, when the rules came from a route.
-    route: Option<usize>,
-}
-
-/// Per-worker mutable state.
-struct Scratch {
-    prefilter: PrefilterScratch,
-    ids: Vec<u32>,
-    stamp: Vec<u32>,
-    generation: u32,
-    cands: Vec<Cand>,
-    cand_rules: Vec<u32>,
-    line_hits: Vec<u32>,
-    routes: route::RouteCache,
-    route_ids: Vec<u32>,
-    fields: view::Fields,
-    /// A line with invalid UTF-8, decoded lossily (as the parser does).
-    lossy: String,
-}
-
-/// What a worker made of one chunk.
-struct ChunkOut {
-    input: usize,
-    offset: u64,
-    counts: Counts,
-    /// (line number within chunk, 1-based; line start; line end; rule)
-    hits: Vec<(u64, usize, usize, u32)>,
-    invalid: Vec<(u64, String)>,
-    data: ChunkData,
 }
 
 impl Scanner {
@@ -228,22 +125,6 @@ impl Scanner {
     /// The engine in use.
     pub fn engine(&self) -> EngineKind {
         self.prefilter.kind()
-    }
-
-    fn new_scratch(&self) -> Scratch {
-        Scratch {
-            prefilter: self.prefilter.new_scratch(),
-            ids: Vec::new(),
-            stamp: vec![0; self.plan.rules.len()],
-            generation: 0,
-            cands: Vec::new(),
-            cand_rules: Vec::new(),
-            line_hits: Vec::new(),
-            routes: route::RouteCache::default(),
-            route_ids: Vec::new(),
-            fields: view::Fields::new(self.plan.fields.len()),
-            lossy: String::new(),
-        }
     }
 
     /// Turns logsource routing off (it is on by default wherever it
@@ -368,6 +249,7 @@ impl Scanner {
                                         line: *base + rel,
                                         offset: chunk.offset + start as u64,
                                         rule: &self.plan.rules[rule as usize],
+                                        rule_index: rule as usize,
                                         text: &bytes[start..end],
                                     };
                                     if sink.hit(input, &hit).is_err() {
@@ -410,222 +292,6 @@ impl Scanner {
         });
         total
     }
-
-    fn process_chunk(
-        &self,
-        input: usize,
-        offset: u64,
-        data: ChunkData,
-        sc: &mut Scratch,
-    ) -> ChunkOut {
-        let bytes = data.bytes();
-        let mut out = ChunkOut {
-            input,
-            offset,
-            counts: Counts {
-                bytes: bytes.len() as u64,
-                ..Counts::default()
-            },
-            hits: Vec::new(),
-            invalid: Vec::new(),
-            data: ChunkData::Owned(Vec::new()),
-        };
-        sc.cands.clear();
-        sc.cand_rules.clear();
-        let plan = &self.plan;
-        let Scratch {
-            prefilter,
-            ids,
-            stamp,
-            generation,
-            cands,
-            cand_rules,
-            line_hits,
-            routes: route_cache,
-            route_ids,
-            fields,
-            lossy,
-        } = sc;
-        let routes = &self.routes;
-        let has_fallback = !plan.exact_literals.is_empty();
-        let prefiltered = self
-            .prefilter
-            .candidate_lines(bytes, prefilter, ids, |range, ids| {
-                let mut next_generation = || {
-                    *generation = generation.wrapping_add(1);
-                    if *generation == 0 {
-                        stamp.iter_mut().for_each(|s| *s = 0);
-                        *generation = 1;
-                    }
-                    *generation
-                };
-                let Some(ids) = ids else {
-                    // Offered without its literals: route it if we can.
-                    if !routes.enabled() {
-                        return false;
-                    }
-                    let line = strip_line(&bytes[range.clone()]);
-                    if has_fallback && compile::literals::needs_fallback(line) {
-                        return false;
-                    }
-                    let Some(key) = event::peek::gate_key(line) else {
-                        return false;
-                    };
-                    let Some(slot) = routes.slot(plan, route_cache, key) else {
-                        return false;
-                    };
-                    let g = next_generation();
-                    let first = cand_rules.len();
-                    route_ids.clear();
-                    route_cache.literals(slot, line, route_ids);
-                    let route = route_cache.route(slot);
-                    let lit_rules = route_ids.iter().flat_map(|&id| route.targets(id));
-                    for &r in lit_rules.chain(&route.always) {
-                        if stamp[r as usize] != g {
-                            stamp[r as usize] = g;
-                            cand_rules.push(r);
-                        }
-                    }
-                    if cand_rules.len() > first {
-                        cands.push(Cand {
-                            start: range.start,
-                            rules: first..cand_rules.len(),
-                            all: false,
-                            route: Some(slot),
-                        });
-                    }
-                    return true;
-                };
-                let g = next_generation();
-                let first = cand_rules.len();
-                let mut fallback = false;
-                for &id in ids {
-                    match &plan.literal_targets[id as usize] {
-                        LiteralTarget::Rules(rules) => {
-                            for &r in rules {
-                                if stamp[r as usize] != g {
-                                    stamp[r as usize] = g;
-                                    cand_rules.push(r);
-                                }
-                            }
-                        }
-                        LiteralTarget::Fallback => fallback = true,
-                    }
-                }
-                let all = fallback && compile::literals::needs_fallback(&bytes[range.clone()]);
-                if all || cand_rules.len() > first {
-                    cands.push(Cand {
-                        start: range.start,
-                        rules: first..cand_rules.len(),
-                        all,
-                        route: None,
-                    });
-                } else {
-                    cand_rules.truncate(first);
-                }
-                true
-            });
-        let every_line = !prefiltered || !plan.always.is_empty();
-
-        let mut pos = 0;
-        let mut rel = 0u64;
-        let mut ci = 0;
-        while pos < bytes.len() {
-            let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
-            let line = strip_line(&bytes[pos..end]);
-            rel += 1;
-            let cand = if ci < cands.len() && cands[ci].start == pos {
-                ci += 1;
-                Some(&cands[ci - 1])
-            } else {
-                None
-            };
-            let trimmed = line.trim_ascii();
-            if trimmed.is_empty() {
-                out.counts.empty_lines += 1;
-            } else if cand.is_some() || every_line {
-                let rules: &[u32] = match cand {
-                    _ if !prefiltered => &self.all_rules,
-                    Some(c) if c.all => &self.all_rules,
-                    Some(c) => &cand_rules[c.rules.clone()],
-                    None => &[],
-                };
-                let extra: &[u32] = if prefiltered && !cand.is_some_and(|c| c.all) {
-                    &plan.always
-                } else {
-                    &[]
-                };
-                out.counts.candidate_lines += 1;
-                let text = match std::str::from_utf8(line) {
-                    Ok(t) => t,
-                    Err(_) => {
-                        *lossy = String::from_utf8_lossy(line).into_owned();
-                        lossy.as_str()
-                    }
-                };
-                match event::validate_line(text) {
-                    Ok(()) => {
-                        out.counts.events += 1;
-                        fields.reset();
-                        let view = view::View::new(text, &self.resolver, fields);
-                        let gate_in = compile::gate_inputs(&view);
-                        let misrouted = cand
-                            .and_then(|c| c.route)
-                            .is_some_and(|slot| !route_cache.key_is(slot, &gate_in));
-                        debug_assert!(
-                            !misrouted,
-                            "BUG: peeked gate key differs from the parsed one"
-                        );
-                        let rules = if misrouted { &self.all_rules } else { rules };
-                        line_hits.clear();
-                        for &r in rules.iter().chain(extra) {
-                            if plan.rules[r as usize].matches(&view, &gate_in) {
-                                line_hits.push(r);
-                            }
-                        }
-                        line_hits.sort_unstable_by_key(|&r| self.rank[r as usize]);
-                        line_hits.dedup();
-                        let start = pos;
-                        out.hits.extend(
-                            line_hits
-                                .iter()
-                                .map(|&r| (rel, start, start + line.len(), r)),
-                        );
-                    }
-                    Err(e) => {
-                        out.counts.invalid_lines += 1;
-                        if out.invalid.len() < INVALID_SAMPLES_PER_CHUNK {
-                            out.invalid.push((rel, e.0));
-                        }
-                    }
-                }
-            } else if trimmed.first() == Some(&b'{') && trimmed.last() == Some(&b'}') {
-                out.counts.events += 1;
-            } else {
-                out.counts.invalid_lines += 1;
-                if out.invalid.len() < INVALID_SAMPLES_PER_CHUNK {
-                    out.invalid.push((rel, "not a JSON object".into()));
-                }
-            }
-            pos = end + 1;
-        }
-        out.counts.lines = rel;
-        out.counts.hits = out.hits.len() as u64;
-        out.data = data;
-        out
-    }
-}
-
-/// A line as events are read from it: without a trailing `\r`, and without
-/// a BOM inside a stream (`cat a.ndjson b.ndjson` where b has one).
-fn strip_line(mut line: &[u8]) -> &[u8] {
-    if let [rest @ .., b'\r'] = line {
-        line = rest;
-    }
-    if let [0xEF, 0xBB, 0xBF, rest @ ..] = line {
-        line = rest;
-    }
-    line
 }
 
 /// The raw-memory reference for benchmarks: maps each file and reads every

@@ -26,9 +26,9 @@
 //! values, length-prefixed. It is written as 16 lowercase hex digits.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
-use super::yaml::{self, Node, NodeKind};
+use super::RuleSet;
+use super::yaml::{Node, NodeKind};
 
 /// FNV-1a, 64 bits.
 #[derive(Clone, Copy, Debug)]
@@ -88,44 +88,29 @@ pub fn document_digest(doc: &Node) -> u64 {
     h.0
 }
 
-/// The digests of every document of one rule file's bytes.
-pub fn file_digests(bytes: &[u8], out: &mut Vec<u64>) {
-    let text = String::from_utf8_lossy(bytes);
-    match yaml::parse_documents(&text) {
-        Ok(docs) => out.extend(docs.iter().map(document_digest)),
-        Err(_) => {
-            let mut h = Fnv::new();
-            h.bytes(b"X");
-            h.text(bytes);
-            out.push(h.0);
-        }
-    }
+/// The digest standing for a rule file that is not valid YAML: its bytes.
+pub fn unparsable_digest(bytes: &[u8]) -> u64 {
+    let mut h = Fnv::new();
+    h.bytes(b"X");
+    h.text(bytes);
+    h.0
 }
 
-/// The rule-set hash of the rule files under `paths` (walked like
-/// [`super::RuleSet::load`]) with the given compile options.
+/// The digest standing for a rule file that could not be read.
+pub fn unreadable_digest() -> u64 {
+    let mut h = Fnv::new();
+    h.bytes(b"unreadable");
+    h.0
+}
+
+/// The rule-set hash of a loaded rule set (its document digests, kept by
+/// [`RuleSet::load`]) with the given compile options.
 pub fn ruleset_hash(
-    paths: &[PathBuf],
+    set: &RuleSet,
     no_logsource: bool,
     placeholders: &HashMap<String, Vec<String>>,
 ) -> String {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for p in paths {
-        super::collect_rule_files(p, &mut files, &mut errors);
-    }
-    let mut digests = Vec::new();
-    for f in &files {
-        match std::fs::read(f) {
-            Ok(bytes) => file_digests(&bytes, &mut digests),
-            Err(_) => {
-                let mut h = Fnv::new();
-                h.bytes(b"unreadable");
-                digests.push(h.0);
-            }
-        }
-    }
-    hash_of(digests, no_logsource, placeholders)
+    hash_of(set.digests.clone(), no_logsource, placeholders)
 }
 
 fn hash_of(
@@ -156,11 +141,11 @@ mod tests {
     use super::*;
 
     fn hash_texts(files: &[&str]) -> String {
-        let mut d = Vec::new();
+        let mut set = RuleSet::default();
         for f in files {
-            file_digests(f.as_bytes(), &mut d);
+            set.load_text(std::path::Path::new("r.yml"), f);
         }
-        hash_of(d, false, &HashMap::new())
+        ruleset_hash(&set, false, &HashMap::new())
     }
 
     #[test]
@@ -198,8 +183,9 @@ mod tests {
         assert_ne!(hash_texts(&["a: 1\nb: 2\n"]), hash_texts(&["b: 2\na: 1\n"]));
         assert_ne!(hash_texts(&[a]), base);
         // Options.
-        let mut d = Vec::new();
-        file_digests(a.as_bytes(), &mut d);
+        let mut set = RuleSet::default();
+        set.load_text(std::path::Path::new("r.yml"), a);
+        let d = set.digests.clone();
         let plain = hash_of(d.clone(), false, &HashMap::new());
         assert_ne!(hash_of(d.clone(), true, &HashMap::new()), plain);
         let ph: HashMap<String, Vec<String>> = [("admins".to_string(), vec!["root".to_string()])]

@@ -8,10 +8,12 @@
 //! nothing of literals, JSON or scanning: it produces the model that
 //! `compile` turns into matchers.
 
+pub mod attack;
 pub mod condition;
 pub mod correlation;
 pub mod digest;
 pub mod logsource;
+pub mod maps;
 pub mod value;
 pub mod yaml;
 
@@ -172,6 +174,9 @@ pub struct RuleSet {
     pub errors: Vec<Diagnostic>,
     /// Number of documents seen (rules, filters, correlations and failures).
     pub documents: usize,
+    /// One digest per document (or per unparsable file) loaded, for the
+    /// rule-set hash ([`digest`]).
+    pub digests: Vec<u64>,
 }
 
 /// Collects rule files: a file as is, a directory recursively (`*.yml`,
@@ -249,6 +254,7 @@ impl RuleSet {
                 }
                 Err(e) => {
                     set.documents += 1;
+                    set.digests.push(digest::unreadable_digest());
                     set.errors.push(diag(
                         f,
                         0,
@@ -268,6 +274,8 @@ impl RuleSet {
             Ok(d) => d,
             Err(e) => {
                 self.documents += 1;
+                self.digests
+                    .push(digest::unparsable_digest(text.as_bytes()));
                 self.errors.push(diag(
                     file,
                     e.line,
@@ -280,6 +288,7 @@ impl RuleSet {
         };
         for doc in docs {
             self.documents += 1;
+            self.digests.push(digest::document_digest(&doc));
             if doc.get("correlation").is_some() {
                 match correlation::parse(file, &doc) {
                     Ok(c) => self.correlations.push(c),

@@ -1,12 +1,11 @@
 //! `scan --summary`: hits per rule, level, ATT&CK tactic and technique, and
 //! host, tallied on the hit stream.
 //!
-//! [`SummarySink`] wraps the real sink the way
-//! [`ProgressSink`](crate::output::ProgressSink) does: it passes every call
-//! through and records each hit the inner sink accepted. Hits are rare next
-//! to lines, so the host is found by re-parsing only hit lines (once per
-//! line, however many rules hit it) with the public event API; the workers'
-//! per-line path is untouched.
+//! [`Collector`] is a [`HitObserver`]: it sees every hit (before
+//! correlations withhold any) with the hit line parsed once by
+//! [`super::Tap`], shared with the other observers. Hits are rare next to
+//! lines, so re-parsing hit lines leaves the workers' per-line path
+//! untouched.
 //!
 //! The host is the event's `Computer` as the scan resolves fields (so a
 //! `--field-map` entry for `Computer` applies): evtx_dump
@@ -34,15 +33,14 @@
 //! name, unknown last).
 
 use std::collections::HashMap;
-use std::io;
-use std::path::Path;
 
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::{Table, attack_of};
-use crate::event::{self, FieldMap, Layout, Resolver};
-use crate::scan::{Counts, Hit, HitSink, Input, InputSummary, ScanOptions, Scanner};
+use super::Table;
+use crate::event::{FieldMap, Layout, ParsedEvent, Resolver};
+use crate::scan::{Hit, HitObserver, Input};
+use crate::sigma::attack::attack_of;
 
 /// Hits of one rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -119,8 +117,6 @@ pub struct Collector {
     rules: HashMap<(std::path::PathBuf, usize), RuleTally>,
     hosts: HashMap<Option<String>, u64>,
     hits: u64,
-    /// The last line parsed: (input name, line number) and its host.
-    last: Option<((String, u64), Option<String>)>,
 }
 
 impl Collector {
@@ -131,18 +127,12 @@ impl Collector {
             rules: HashMap::new(),
             hosts: HashMap::new(),
             hits: 0,
-            last: None,
         }
     }
 
-    fn host_of(&self, text: &[u8]) -> Option<String> {
-        let text = text
-            .strip_prefix(b"\xEF\xBB\xBF")
-            .unwrap_or(text)
-            .trim_ascii();
-        let root = event::parse_line(text).ok()?;
-        let layout = Layout::detect(&root);
-        let v = self.resolver.lookup(&root, layout, 0).or_else(|| {
+    fn host_of(&self, event: &ParsedEvent) -> Option<String> {
+        let (root, layout) = (&event.root, event.layout);
+        let v = self.resolver.lookup(root, layout, 0).or_else(|| {
             (layout == Layout::Ecs)
                 .then(|| root.get("host")?.get("hostname"))
                 .flatten()
@@ -154,8 +144,7 @@ impl Collector {
         }
     }
 
-    /// Records one hit.
-    pub fn record(&mut self, input: &Input, hit: &Hit<'_>) {
+    fn record(&mut self, hit: &Hit<'_>, event: Option<&ParsedEvent>) {
         self.hits += 1;
         let meta = &hit.rule.meta;
         let tally = self
@@ -173,17 +162,7 @@ impl Collector {
                 }
             });
         tally.hits += 1;
-        // Hits arrive in input order, a line's hits together: parse each
-        // hit line once.
-        let same_line = self
-            .last
-            .as_ref()
-            .is_some_and(|((name, line), _)| *line == hit.line && *name == input.name);
-        if !same_line {
-            let host = self.host_of(hit.text);
-            self.last = Some(((input.name.clone(), hit.line), host));
-        }
-        let host = self.last.as_ref().expect("BUG: set above").1.clone();
+        let host = event.and_then(|e| self.host_of(e));
         *self.hosts.entry(host).or_insert(0) += 1;
     }
 
@@ -256,6 +235,16 @@ impl Collector {
 }
 
 /// Severity order, most severe first; unknown levels by name, none last.
+impl HitObserver for Collector {
+    fn needs_event(&self, _hit: &Hit<'_>) -> bool {
+        true
+    }
+
+    fn hit(&mut self, _input: &Input, hit: &Hit<'_>, event: Option<&ParsedEvent>) {
+        self.record(hit, event);
+    }
+}
+
 fn level_rank(level: &Option<String>) -> (u8, String) {
     match level.as_deref() {
         Some(l) => {
@@ -274,90 +263,12 @@ fn level_rank(level: &Option<String>) -> (u8, String) {
     }
 }
 
-/// Passes everything to `inner` and shows the hits it accepted to the
-/// collector.
-pub struct SummarySink<'a> {
-    inner: &'a mut dyn HitSink,
-    collector: &'a mut Collector,
-}
-
-impl<'a> SummarySink<'a> {
-    /// Wraps `inner`.
-    pub fn new(inner: &'a mut dyn HitSink, collector: &'a mut Collector) -> Self {
-        SummarySink { inner, collector }
-    }
-}
-
-impl HitSink for SummarySink<'_> {
-    fn hit(&mut self, input: &Input, hit: &Hit<'_>) -> io::Result<()> {
-        self.inner.hit(input, hit)?;
-        self.collector.record(input, hit);
-        Ok(())
-    }
-    fn invalid_line(&mut self, input: &Input, line: u64, reason: &str) {
-        self.inner.invalid_line(input, line, reason)
-    }
-    fn input_done(&mut self, input: &Input, summary: &InputSummary) {
-        self.inner.input_done(input, summary)
-    }
-    fn chunk_done(&mut self, bytes: u64) {
-        self.inner.chunk_done(bytes)
-    }
-}
-
-/// Runs `scanner` into `sink`, through a [`SummarySink`] when a collector
-/// is given.
-pub fn scan_with(
-    scanner: &Scanner,
-    inputs: &[Input],
-    opts: ScanOptions,
-    sink: &mut dyn HitSink,
-    collector: Option<&mut Collector>,
-) -> Counts {
-    match collector {
-        Some(c) => scanner.scan(inputs, opts, &mut SummarySink::new(sink, c)),
-        None => scanner.scan(inputs, opts, sink),
-    }
-}
-
-/// Checks early that `path` can take the summary JSON (its directory
-/// exists, it is not a directory), so a long scan does not end in an
-/// unwritable summary.
-pub fn check_json_path(path: &Path) -> Result<(), String> {
-    if path.is_dir() {
-        return Err(format!("{}: is a directory", path.display()));
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(format!("{}: no such directory", dir.display()));
-    }
-    Ok(())
-}
-
 impl Summary {
-    /// Writes the JSON form to `path` (a temporary file beside it, renamed
-    /// into place, so a reader never sees half a summary).
-    pub fn write_json(&self, path: &Path) -> Result<(), String> {
-        check_json_path(path)?;
+    /// The JSON form (pretty-printed, with a final newline).
+    pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("BUG: serialising a summary");
         text.push('\n');
-        let name = path
-            .file_name()
-            .ok_or_else(|| format!("{}: not a file name", path.display()))?;
-        let tmp = path.with_file_name(format!(
-            ".{}.sigscan-tmp-{}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        std::fs::write(&tmp, text)
-            .and_then(|()| std::fs::rename(&tmp, path))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                format!("{}: {e}", path.display())
-            })
+        text
     }
 
     /// The human-readable report (for stderr).
@@ -431,6 +342,7 @@ mod tests {
     use super::*;
     use crate::compile::{CompileOptions, Plan};
     use crate::sigma::RuleSet;
+    use std::path::Path;
 
     fn plan() -> Plan {
         let mut set = RuleSet::default();
@@ -444,7 +356,7 @@ mod tests {
     }
 
     #[test]
-    fn tallies_hits_and_parses_each_line_once() {
+    fn tallies_hits_per_rule_level_tactic_and_host() {
         let plan = plan();
         let input = Input {
             name: "in".into(),
@@ -462,9 +374,11 @@ mod tests {
                 line,
                 offset: 0,
                 rule: &plan.rules[rule],
+                rule_index: rule,
                 text: lines[line as usize - 1],
             };
-            c.record(&input, &hit);
+            let event = ParsedEvent::parse(hit.text);
+            c.hit(&input, &hit, event.as_ref());
         }
         let s = c.finish();
         assert_eq!(s.hits, 4);

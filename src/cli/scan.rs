@@ -1,0 +1,381 @@
+//! `sigscan scan`: arguments → one validated [`ScanJob`] → the sinks →
+//! [`Scanner::scan`] → correlation records, summary, stats, exit status.
+//!
+//! Everything that can fail before the scan (rules, field map, inputs, the
+//! output and summary files) fails in [`ScanJob::prepare`], so a long scan
+//! never ends in a bad argument.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::atomic::{self, Output};
+use super::{ExitStatus, Fatal, RuleFlags, fail, load_rules, print_diag};
+use crate::compile::Plan;
+use crate::correlate::{CorrelationPlan, Correlator};
+use crate::event::FieldMap;
+use crate::output::summary::Collector;
+use crate::output::{InputTally, JsonlSink, Messages, Progress, Stats, Tap};
+use crate::prefilter::EngineKind;
+use crate::scan::{self, Counts, HitObserver, Input, ReadOptions, ScanOptions, Scanner};
+use crate::sigma::maps::read_string_map;
+
+/// Prefilter engine, as the command line names it.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Engine {
+    /// Hyperscan when compiled in, else the pure-Rust engine.
+    Auto,
+    /// Hyperscan (the `hyperscan` build).
+    Hyperscan,
+    /// The pure-Rust engine.
+    Rust,
+    /// No prefilter: every rule on every line (the reference).
+    None,
+}
+
+impl From<Engine> for EngineKind {
+    fn from(e: Engine) -> EngineKind {
+        match e {
+            Engine::Auto => EngineKind::Auto,
+            Engine::Hyperscan => EngineKind::Hyperscan,
+            Engine::Rust => EngineKind::Rust,
+            Engine::None => EngineKind::None,
+        }
+    }
+}
+
+/// The flags of `sigscan scan`.
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// A rule file or directory (repeatable).
+    #[arg(long = "rules", short = 'r', required = true, value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// NDJSON inputs: files, directories, `-` for stdin; .gz/.zst decoded.
+    #[arg(required_unless_present = "input_list", value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// More inputs, one path per line, from FILE (`-` = stdin).
+    #[arg(long, value_name = "FILE")]
+    pub input_list: Option<String>,
+    /// Scan only shard K of N (0 <= K < N) of the inputs sorted by name.
+    #[arg(long, value_name = "K/N", conflicts_with = "byte_range")]
+    pub shard: Option<scan::select::Shard>,
+    /// Scan only the lines that start in bytes [START, END) of the one input
+    /// file (plain files; a compressed file belongs whole to the range of byte 0).
+    #[arg(long, value_name = "START:END")]
+    pub byte_range: Option<scan::range::ByteRange>,
+    /// Only files whose name matches this glob, under directory inputs.
+    #[arg(long, value_name = "PATTERN")]
+    pub glob: Option<String>,
+    /// Prefilter engine.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub engine: Engine,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+    /// Do not pin workers to cores.
+    #[arg(long)]
+    pub no_pin: bool,
+    /// Read files instead of memory-mapping them (safe for files that change).
+    #[arg(long)]
+    pub no_mmap: bool,
+    /// Chunk size in bytes.
+    #[arg(long, default_value_t = scan::DEFAULT_CHUNK, hide = true)]
+    pub chunk_size: usize,
+    /// Do not route lines by logsource (for benchmarks: what routing buys).
+    #[arg(long, hide = true)]
+    pub no_route: bool,
+    /// Leave `event` out of hit records.
+    #[arg(long)]
+    pub no_event: bool,
+    /// Print a JSON stats object on stderr at the end.
+    #[arg(long)]
+    pub stats: bool,
+    /// YAML map: Sigma field → JSON path or list of paths (dotted).
+    #[arg(long, value_name = "FILE")]
+    pub field_map: Option<PathBuf>,
+    /// Any rule error is fatal (exit 2).
+    #[arg(long)]
+    pub strict: bool,
+    /// Write hits to FILE (atomically: temporary file, then rename).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// No per-line error messages and no progress line on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Event time for correlation rules: a dotted JSON path (else a Sigma field name).
+    #[arg(long, value_name = "PATH")]
+    pub time_field: Option<String>,
+    /// Rule loading.
+    #[command(flatten)]
+    pub rule_flags: RuleFlags,
+    /// Print a summary on stderr at the end: hits per rule, level, ATT&CK
+    /// tactic and technique, host.
+    #[arg(long)]
+    pub summary: bool,
+    /// Write the same summary as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
+}
+
+/// A scan ready to run: every argument checked, every file opened.
+pub struct ScanJob {
+    args: ScanArgs,
+    scanner: Scanner,
+    correlations: CorrelationPlan,
+    field_map: FieldMap,
+    inputs: Vec<Input>,
+    /// Inputs that could not be listed: (name, reason).
+    list_errors: Vec<(String, String)>,
+    /// Taken when the scan starts.
+    output: Option<Output>,
+    ruleset_hash: String,
+    rules_skipped: u64,
+    opts: ScanOptions,
+}
+
+impl ScanJob {
+    /// Loads and compiles the rules, reads the maps, lists the inputs and
+    /// opens the output. Rule errors are reported here (fatal with
+    /// `--strict`).
+    pub fn prepare(args: ScanArgs) -> Result<ScanJob, Fatal> {
+        let loaded = load_rules(&args.rules, &args.rule_flags)?;
+        let (set, plan) = (loaded.set, loaded.plan);
+        let correlations = CorrelationPlan::build(&set, &plan, args.time_field.as_deref());
+        for d in set
+            .errors
+            .iter()
+            .chain(&plan.errors)
+            .chain(&correlations.errors)
+        {
+            print_diag("rule skipped", d);
+        }
+        for d in &plan.warnings {
+            print_diag("warning", d);
+        }
+        let rules_skipped =
+            (set.errors.len() + plan.errors.len() + correlations.errors.len()) as u64;
+        if args.strict && rules_skipped > 0 {
+            return Err(Fatal(format!(
+                "{rules_skipped} rule errors and --strict: stopping"
+            )));
+        }
+        if plan.rules.is_empty() {
+            return Err(Fatal("no usable rule".into()));
+        }
+        let field_map: FieldMap = match &args.field_map {
+            Some(p) => read_string_map(p).map_err(|e| Fatal(format!("field map: {e}")))?,
+            None => FieldMap::new(),
+        };
+        let ruleset_hash = crate::sigma::digest::ruleset_hash(
+            &set,
+            args.rule_flags.no_logsource,
+            &loaded.placeholders,
+        );
+        let scanner = Scanner::new(plan, args.engine.into(), &field_map)?;
+        let scanner = if args.no_route {
+            scanner.without_routing()
+        } else {
+            scanner
+        };
+        let (inputs, list_errors) = select_inputs(&args)?;
+        for (name, e) in &list_errors {
+            eprintln!("sigscan: {name}: {e}");
+        }
+        let output = Output::open(args.output.as_deref())?;
+        if let Some(p) = &args.summary_json {
+            atomic::check_writable(p).map_err(|e| Fatal(format!("--summary-json {e}")))?;
+        }
+        let mut opts = ScanOptions::default();
+        if let Some(t) = args.threads {
+            opts.threads = t.max(1);
+        }
+        opts.pin = !args.no_pin;
+        opts.read = ReadOptions {
+            chunk_size: args.chunk_size.max(1),
+            mmap: !args.no_mmap,
+        };
+        Ok(ScanJob {
+            args,
+            scanner,
+            correlations,
+            field_map,
+            inputs,
+            list_errors,
+            output: Some(output),
+            ruleset_hash,
+            rules_skipped,
+            opts,
+        })
+    }
+
+    /// Bytes the inputs will give, for the progress line (stdin unknown).
+    fn expected_bytes(&self) -> u64 {
+        self.inputs
+            .iter()
+            .filter_map(|i| match &i.source {
+                scan::Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+                scan::Source::FileRange(p, r) => std::fs::metadata(p).ok().map(|m| {
+                    r.end
+                        .unwrap_or(m.len())
+                        .min(m.len())
+                        .saturating_sub(r.start)
+                }),
+                scan::Source::Stdin => None,
+            })
+            .sum()
+    }
+}
+
+/// Runs `sigscan scan`.
+pub fn run(args: ScanArgs) -> ExitStatus {
+    let started = Instant::now();
+    match ScanJob::prepare(args) {
+        Ok(job) => execute(job, started),
+        Err(e) => fail(e),
+    }
+}
+
+/// Scans, then writes what follows the hits.
+fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
+    let output = job.output.take().expect("BUG: a job runs once");
+    let args = &job.args;
+    let out_name = output.name();
+    let jsonl = JsonlSink::new(
+        io::BufWriter::with_capacity(1 << 16, output),
+        !args.no_event,
+    )
+    .ruleset_hash(&job.ruleset_hash);
+
+    // The observers, in the order they see each call: the progress line
+    // first (it clears itself before any message), the summary (it counts
+    // hits before correlations withhold any), then correlations, messages
+    // and the per-input tally.
+    let mut progress = (!args.quiet && io::stderr().is_terminal())
+        .then(|| Progress::new(io::stderr(), job.expected_bytes()));
+    let mut summary =
+        (args.summary || args.summary_json.is_some()).then(|| Collector::new(&job.field_map));
+    let notes: Option<Box<dyn Write>> = (!args.quiet).then(|| Box::new(io::stderr()) as _);
+    let mut correlator = Correlator::new(&job.correlations, &job.field_map, notes);
+    let mut messages = Messages::new(io::stderr(), args.quiet);
+    let mut tally = InputTally::default();
+    let mut observers: Vec<&mut dyn HitObserver> = Vec::new();
+    if let Some(p) = progress.as_mut() {
+        observers.push(p);
+    }
+    if let Some(s) = summary.as_mut() {
+        observers.push(s);
+    }
+    if !job.correlations.is_empty() {
+        observers.push(&mut correlator);
+    }
+    observers.push(&mut messages);
+    observers.push(&mut tally);
+    let mut tap = Tap::new(jsonl, observers);
+    let totals = job.scanner.scan(&job.inputs, job.opts, &mut tap);
+    let mut jsonl = tap.into_output();
+    if let Some(p) = progress.as_mut() {
+        p.clear();
+    }
+
+    // Correlation records follow every hit.
+    let report = correlator.finish();
+    for rec in &report.records {
+        if jsonl.correlation(rec).is_err() {
+            break; // kept for `finish` below
+        }
+    }
+    let written = jsonl
+        .finish()
+        .and_then(|w| w.into_inner().map_err(io::IntoInnerError::into_error))
+        .and_then(Output::commit);
+    let pipe_closed = match written {
+        Ok(()) => false,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => true,
+        Err(e) => return fail(Fatal(format!("writing output to {out_name}: {e}"))),
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+    if let Some(c) = summary {
+        let s = c.finish();
+        if args.summary {
+            eprint!("{}", s.to_text());
+        }
+        if let Some(p) = &args.summary_json
+            && let Err(e) = atomic::write_file(p, s.to_json().as_bytes())
+        {
+            return fail(Fatal(format!("writing the summary: {e}")));
+        }
+    }
+    if args.stats {
+        print_stats(&job, &totals, &tally, &report.stats, elapsed);
+    }
+    let unreadable = tally.read_errors > 0 || !job.list_errors.is_empty();
+    if pipe_closed {
+        ExitStatus::Ok
+    } else if unreadable || totals.invalid_lines > 0 {
+        ExitStatus::Partial
+    } else {
+        ExitStatus::Ok
+    }
+}
+
+fn print_stats(
+    job: &ScanJob,
+    totals: &Counts,
+    tally: &InputTally,
+    correlations: &crate::correlate::CorrelationStats,
+    elapsed: f64,
+) {
+    let plan: &Plan = job.scanner.plan();
+    let stats = Stats {
+        files: tally.inputs.len() as u64,
+        bytes: totals.bytes,
+        lines: totals.lines,
+        events: totals.events,
+        invalid_lines: totals.invalid_lines,
+        empty_lines: totals.empty_lines,
+        unreadable_inputs: tally.read_errors + job.list_errors.len() as u64,
+        rules_loaded: plan.rules.len() as u64,
+        rules_skipped: job.rules_skipped,
+        hits: totals.hits,
+        elapsed_s: elapsed,
+        engine: job.scanner.engine().name(),
+        threads: job.opts.threads,
+        candidate_lines: totals.candidate_lines,
+        always_eval_rules: plan.always.len() as u64,
+        literals: (plan.literals.len() + plan.exact_literals.len()) as u64,
+        routes: job.scanner.routes_built() as u64,
+        gb_per_s: crate::output::gb_per_s(totals, elapsed),
+        schema_version: crate::output::SCHEMA_VERSION,
+        ruleset_hash: &job.ruleset_hash,
+        inputs: Stats::inputs_from(&tally.inputs),
+        correlations: (!job.correlations.is_empty()).then(|| correlations.clone()),
+    };
+    let mut err = io::stderr().lock();
+    let _ = serde_json::to_writer(&mut err, &stats);
+    let _ = writeln!(err);
+}
+
+/// The inputs of a scan: the arguments and the `--input-list`, expanded,
+/// then cut to the `--shard` or `--byte-range`. Errors are fatal; inputs
+/// that could not be listed are returned beside them.
+type ListErrors = Vec<(String, String)>;
+
+fn select_inputs(args: &ScanArgs) -> Result<(Vec<Input>, ListErrors), Fatal> {
+    let mut names = args.inputs.clone();
+    if let Some(list) = &args.input_list {
+        if list == "-" && names.iter().any(|a| a == "-") {
+            return Err(Fatal(
+                "--input-list - reads stdin, so `-` cannot be an input too".into(),
+            ));
+        }
+        names.extend(scan::select::read_input_list(list)?);
+    }
+    let (mut inputs, errors) = scan::input::expand(&names, args.glob.as_deref());
+    if let Some(shard) = args.shard {
+        inputs = shard.select(inputs)?;
+    }
+    if let Some(r) = args.byte_range {
+        inputs = scan::select::with_byte_range(inputs, r)?;
+    }
+    Ok((inputs, errors))
+}

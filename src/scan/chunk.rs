@@ -1,0 +1,369 @@
+//! The per-chunk hot loop: one prefilter pass over the whole chunk, then one
+//! pass over its lines.
+//!
+//! 1. [`Scanner::collect_candidates`] runs the prefilter once over the raw
+//!    chunk. For each line it reports, the rules to try are stamped into a
+//!    per-worker list (a generation counter per rule dedups them without
+//!    clearing anything per line): the rules of the literals the line holds,
+//!    or, for a line offered without its literals, the rules of its
+//!    logsource route ([`super::route`]).
+//! 2. [`Scanner::walk_lines`] counts every line, checks the shape of the
+//!    lines no rule wants (`{…}`), and hands candidates to
+//!    [`Scanner::evaluate_line`], which validates the line, reads only the
+//!    fields its rules need ([`super::view`]) and tests each rule exactly.
+//!
+//! Invariant: a line is evaluated against every rule that could match it
+//! (the prefilter over-reports, never under-reports); nothing here
+//! allocates per line once the worker's buffers have grown.
+
+use super::input::ChunkData;
+use super::{Counts, Scanner, route, view};
+use crate::compile::{self, LiteralTarget};
+use crate::event;
+use crate::prefilter::PrefilterScratch;
+
+/// How many invalid lines per chunk are passed on with their reason.
+const INVALID_SAMPLES_PER_CHUNK: usize = 8;
+
+/// A candidate line: where it starts and which rules to try on it.
+struct Cand {
+    start: usize,
+    rules: std::ops::Range<usize>,
+    /// Every rule (a line the byte-exact fallback must decode).
+    all: bool,
+    /// The route cache slot, when the rules came from a route.
+    route: Option<usize>,
+}
+
+/// Rule stamps: `stamp[r] == generation` when rule `r` is already listed
+/// for the current line. Bumping the generation starts a new line in O(1).
+struct Stamps {
+    stamp: Vec<u32>,
+    generation: u32,
+}
+
+impl Stamps {
+    fn new(rules: usize) -> Stamps {
+        Stamps {
+            stamp: vec![0; rules],
+            generation: 0,
+        }
+    }
+
+    /// Starts a new line.
+    fn next_line(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.generation = 1;
+        }
+    }
+
+    /// Appends the rules of `rules` not listed yet for this line to `out`.
+    #[inline]
+    fn add(&mut self, rules: impl IntoIterator<Item = u32>, out: &mut Vec<u32>) {
+        for r in rules {
+            let s = &mut self.stamp[r as usize];
+            if *s != self.generation {
+                *s = self.generation;
+                out.push(r);
+            }
+        }
+    }
+}
+
+/// Per-worker mutable state, reused across chunks.
+pub(super) struct Scratch {
+    prefilter: PrefilterScratch,
+    ids: Vec<u32>,
+    stamps: Stamps,
+    cands: Vec<Cand>,
+    cand_rules: Vec<u32>,
+    line_hits: Vec<u32>,
+    routes: route::RouteCache,
+    route_ids: Vec<u32>,
+    fields: view::Fields,
+    /// A line with invalid UTF-8, decoded lossily (as the parser does).
+    lossy: String,
+}
+
+/// What a worker made of one chunk.
+pub(super) struct ChunkOut {
+    pub(super) input: usize,
+    pub(super) offset: u64,
+    pub(super) counts: Counts,
+    /// (line number within chunk, 1-based; line start; line end; rule)
+    pub(super) hits: Vec<(u64, usize, usize, u32)>,
+    pub(super) invalid: Vec<(u64, String)>,
+    pub(super) data: ChunkData,
+}
+
+impl Scanner {
+    pub(super) fn new_scratch(&self) -> Scratch {
+        Scratch {
+            prefilter: self.prefilter.new_scratch(),
+            ids: Vec::new(),
+            stamps: Stamps::new(self.plan.rules.len()),
+            cands: Vec::new(),
+            cand_rules: Vec::new(),
+            line_hits: Vec::new(),
+            routes: route::RouteCache::default(),
+            route_ids: Vec::new(),
+            fields: view::Fields::new(self.plan.fields.len()),
+            lossy: String::new(),
+        }
+    }
+
+    /// Scans one chunk: candidates first, then every line.
+    pub(super) fn process_chunk(
+        &self,
+        input: usize,
+        offset: u64,
+        data: ChunkData,
+        sc: &mut Scratch,
+    ) -> ChunkOut {
+        let mut out = ChunkOut {
+            input,
+            offset,
+            counts: Counts::default(),
+            hits: Vec::new(),
+            invalid: Vec::new(),
+            data: ChunkData::Owned(Vec::new()),
+        };
+        let bytes = data.bytes();
+        out.counts.bytes = bytes.len() as u64;
+        let prefiltered = self.collect_candidates(bytes, sc);
+        self.walk_lines(bytes, prefiltered, sc, &mut out);
+        out.counts.hits = out.hits.len() as u64;
+        out.data = data;
+        out
+    }
+
+    /// Runs the prefilter over `bytes` and lists the candidate lines in
+    /// `sc.cands` (in line order). Returns false when there is no prefilter
+    /// (`--engine none`): then every line is a candidate for every rule.
+    fn collect_candidates(&self, bytes: &[u8], sc: &mut Scratch) -> bool {
+        sc.cands.clear();
+        sc.cand_rules.clear();
+        let plan = &self.plan;
+        let Scratch {
+            prefilter,
+            ids,
+            stamps,
+            cands,
+            cand_rules,
+            routes: route_cache,
+            route_ids,
+            ..
+        } = sc;
+        let routes = &self.routes;
+        let has_fallback = !plan.exact_literals.is_empty();
+        self.prefilter
+            .candidate_lines(bytes, prefilter, ids, |range, ids| {
+                let first = cand_rules.len();
+                let Some(ids) = ids else {
+                    // Offered without its literals: route it if we can.
+                    if !routes.enabled() {
+                        return false;
+                    }
+                    let line = strip_line(&bytes[range.clone()]);
+                    if has_fallback && compile::literals::needs_fallback(line) {
+                        return false;
+                    }
+                    let Some(key) = event::peek::gate_key(line) else {
+                        return false;
+                    };
+                    let Some(slot) = routes.slot(plan, route_cache, key) else {
+                        return false;
+                    };
+                    stamps.next_line();
+                    route_ids.clear();
+                    route_cache.literals(slot, line, route_ids);
+                    let route = route_cache.route(slot);
+                    let lit_rules = route_ids.iter().flat_map(|&id| route.targets(id));
+                    stamps.add(lit_rules.chain(&route.always).copied(), cand_rules);
+                    if cand_rules.len() > first {
+                        cands.push(Cand {
+                            start: range.start,
+                            rules: first..cand_rules.len(),
+                            all: false,
+                            route: Some(slot),
+                        });
+                    }
+                    return true;
+                };
+                stamps.next_line();
+                let mut fallback = false;
+                for &id in ids {
+                    match &plan.literal_targets[id as usize] {
+                        LiteralTarget::Rules(rules) => {
+                            stamps.add(rules.iter().copied(), cand_rules)
+                        }
+                        LiteralTarget::Fallback => fallback = true,
+                    }
+                }
+                let all = fallback && compile::literals::needs_fallback(&bytes[range.clone()]);
+                if all || cand_rules.len() > first {
+                    cands.push(Cand {
+                        start: range.start,
+                        rules: first..cand_rules.len(),
+                        all,
+                        route: None,
+                    });
+                } else {
+                    cand_rules.truncate(first);
+                }
+                true
+            })
+    }
+
+    /// Counts every line of `bytes` and evaluates the candidates.
+    fn walk_lines(&self, bytes: &[u8], prefiltered: bool, sc: &mut Scratch, out: &mut ChunkOut) {
+        let every_line = !prefiltered || !self.plan.always.is_empty();
+        let mut pos = 0;
+        let mut rel = 0u64;
+        let mut ci = 0;
+        while pos < bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+            let line = strip_line(&bytes[pos..end]);
+            rel += 1;
+            let cand = if ci < sc.cands.len() && sc.cands[ci].start == pos {
+                ci += 1;
+                Some(ci - 1)
+            } else {
+                None
+            };
+            let trimmed = line.trim_ascii();
+            if trimmed.is_empty() {
+                out.counts.empty_lines += 1;
+            } else if cand.is_some() || every_line {
+                self.evaluate_line(line, pos, rel, cand, prefiltered, sc, out);
+            } else if trimmed.first() == Some(&b'{') && trimmed.last() == Some(&b'}') {
+                out.counts.events += 1;
+            } else {
+                out.counts.invalid_lines += 1;
+                if out.invalid.len() < INVALID_SAMPLES_PER_CHUNK {
+                    out.invalid.push((rel, "not a JSON object".into()));
+                }
+            }
+            pos = end + 1;
+        }
+        out.counts.lines = rel;
+    }
+
+    /// Validates one candidate line and tests its rules: those of its
+    /// candidate entry `cand` (or every rule), plus the always-evaluated.
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_line(
+        &self,
+        line: &[u8],
+        start: usize,
+        rel: u64,
+        cand: Option<usize>,
+        prefiltered: bool,
+        sc: &mut Scratch,
+        out: &mut ChunkOut,
+    ) {
+        let plan = &self.plan;
+        let cand = cand.map(|i| &sc.cands[i]);
+        let rules: &[u32] = match cand {
+            _ if !prefiltered => &self.all_rules,
+            Some(c) if c.all => &self.all_rules,
+            Some(c) => &sc.cand_rules[c.rules.clone()],
+            None => &[],
+        };
+        let extra: &[u32] = if prefiltered && !cand.is_some_and(|c| c.all) {
+            &plan.always
+        } else {
+            &[]
+        };
+        out.counts.candidate_lines += 1;
+        let text = match std::str::from_utf8(line) {
+            Ok(t) => t,
+            Err(_) => {
+                sc.lossy = String::from_utf8_lossy(line).into_owned();
+                sc.lossy.as_str()
+            }
+        };
+        if let Err(e) = event::validate_line(text) {
+            out.counts.invalid_lines += 1;
+            if out.invalid.len() < INVALID_SAMPLES_PER_CHUNK {
+                out.invalid.push((rel, e.0));
+            }
+            return;
+        }
+        out.counts.events += 1;
+        sc.fields.reset();
+        let view = view::View::new(text, &self.resolver, &sc.fields);
+        let gate_in = compile::gate_inputs(&view);
+        let misrouted = cand
+            .and_then(|c| c.route)
+            .is_some_and(|slot| !sc.routes.key_is(slot, &gate_in));
+        debug_assert!(
+            !misrouted,
+            "BUG: peeked gate key differs from the parsed one"
+        );
+        let rules = if misrouted { &self.all_rules } else { rules };
+        sc.line_hits.clear();
+        for &r in rules.iter().chain(extra) {
+            if plan.rules[r as usize].matches(&view, &gate_in) {
+                sc.line_hits.push(r);
+            }
+        }
+        sc.line_hits
+            .sort_unstable_by_key(|&r| self.rank[r as usize]);
+        sc.line_hits.dedup();
+        out.hits.extend(
+            sc.line_hits
+                .iter()
+                .map(|&r| (rel, start, start + line.len(), r)),
+        );
+    }
+}
+
+/// A line as events are read from it: without a trailing `\r`, and without
+/// a BOM inside a stream (`cat a.ndjson b.ndjson` where b has one).
+pub(super) fn strip_line(mut line: &[u8]) -> &[u8] {
+    if let [rest @ .., b'\r'] = line {
+        line = rest;
+    }
+    if let [0xEF, 0xBB, 0xBF, rest @ ..] = line {
+        line = rest;
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_dedup_per_line_and_reset_on_wrap() {
+        let mut s = Stamps::new(4);
+        let mut out = Vec::new();
+        s.next_line();
+        s.add([1, 2, 1, 3, 2], &mut out);
+        assert_eq!(out, [1, 2, 3]);
+        out.clear();
+        s.next_line();
+        s.add([2, 0], &mut out);
+        assert_eq!(out, [2, 0]);
+        // The generation wraps to 0: every stamp is cleared, nothing stale
+        // is taken for "already listed".
+        s.generation = u32::MAX;
+        s.stamp = vec![1, 1, 1, 1];
+        s.next_line();
+        assert_eq!(s.generation, 1);
+        out.clear();
+        s.add([0, 1, 2, 3], &mut out);
+        assert_eq!(out, [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn strip_line_drops_cr_and_inner_bom() {
+        assert_eq!(strip_line(b"{}\r"), b"{}");
+        assert_eq!(strip_line(b"\xEF\xBB\xBF{}\r"), b"{}");
+        assert_eq!(strip_line(b"{\"a\":\"\r\"}"), b"{\"a\":\"\r\"}");
+        assert_eq!(strip_line(b""), b"");
+    }
+}

@@ -1,0 +1,144 @@
+//! The contract between the scan loop and whatever consumes its results.
+//!
+//! The scanner pushes results into a [`HitSink`] on the calling thread, in
+//! input order (input, then line, then rule id), whatever the thread count:
+//! the sink never sees workers, chunks or prefilter state. A sink that
+//! returns an error from [`HitSink::hit`] stops the scan (a closed pipe).
+//! Every line is accounted for in [`Counts`]: `lines = events +
+//! invalid_lines + empty_lines`, per input and in total.
+
+use std::io;
+
+use super::Input;
+use crate::compile::CompiledRule;
+use crate::event::ParsedEvent;
+
+/// Line accounting for one input or a whole scan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Decoded bytes scanned.
+    pub bytes: u64,
+    /// Lines (a last line without `\n` counts).
+    pub lines: u64,
+    /// Lines holding an event (not empty, not invalid).
+    pub events: u64,
+    /// Lines that are not a JSON object.
+    pub invalid_lines: u64,
+    /// Empty or whitespace-only lines.
+    pub empty_lines: u64,
+    /// Lines the prefilter passed (or all lines without one) that were parsed.
+    pub candidate_lines: u64,
+    /// (event, rule) hits.
+    pub hits: u64,
+}
+
+impl Counts {
+    /// Adds `o` to these counts.
+    pub fn add(&mut self, o: &Counts) {
+        self.bytes += o.bytes;
+        self.lines += o.lines;
+        self.events += o.events;
+        self.invalid_lines += o.invalid_lines;
+        self.empty_lines += o.empty_lines;
+        self.candidate_lines += o.candidate_lines;
+        self.hits += o.hits;
+    }
+}
+
+/// What is known about one input when it is finished.
+#[derive(Clone, Debug, Default)]
+pub struct InputSummary {
+    /// Line accounting.
+    pub counts: Counts,
+    /// Bytes read from disk (compressed size for compressed inputs).
+    pub raw_bytes: u64,
+    /// `gzip`/`zstd` when compressed.
+    pub compression: Option<&'static str>,
+    /// Why reading stopped early, if it did.
+    pub error: Option<String>,
+}
+
+/// One hit as the sink sees it.
+pub struct Hit<'a> {
+    /// 1-based line number in the input.
+    pub line: u64,
+    /// Byte offset of the line's start in the (decoded) input.
+    pub offset: u64,
+    /// The rule.
+    pub rule: &'a CompiledRule,
+    /// The rule's index in the plan the scanner runs (`Plan::rules`).
+    pub rule_index: usize,
+    /// The line's bytes (without the newline or a trailing `\r`).
+    pub text: &'a [u8],
+}
+
+/// Receives results in input order.
+pub trait HitSink {
+    /// One (event, rule) hit. An error stops the scan (a closed pipe, say).
+    fn hit(&mut self, input: &Input, hit: &Hit<'_>) -> io::Result<()>;
+    /// A line that is not a JSON object.
+    fn invalid_line(&mut self, input: &Input, line: u64, reason: &str);
+    /// An input is finished.
+    fn input_done(&mut self, input: &Input, summary: &InputSummary);
+    /// A chunk of `bytes` (decoded) was scanned; for progress reporting.
+    fn chunk_done(&mut self, _bytes: u64) {}
+}
+
+/// A consumer of hits that watches the stream beside the output: progress,
+/// messages, statistics, summaries, correlations. One pass-through adapter
+/// (`output::Tap`) drives any number of them in front of the output sink,
+/// so none has to forward the [`HitSink`] calls of the others, and a hit
+/// line is parsed once for all observers that read its fields.
+pub trait HitObserver {
+    /// Whether this observer reads `hit`'s event (then it is parsed, once
+    /// for all observers, and given to [`HitObserver::hit`]).
+    fn needs_event(&self, _hit: &Hit<'_>) -> bool {
+        false
+    }
+    /// One hit, before the output sees it. `event` is the parsed line when
+    /// any observer asked for it (`None` too if the line does not parse).
+    fn hit(&mut self, input: &Input, hit: &Hit<'_>, event: Option<&ParsedEvent>);
+    /// Whether `hit` goes on to the output (correlations withhold the hits
+    /// of rules that `generate: false` keeps quiet).
+    fn passes(&self, _hit: &Hit<'_>) -> bool {
+        true
+    }
+    /// A line that is not a JSON object.
+    fn invalid_line(&mut self, _input: &Input, _line: u64, _reason: &str) {}
+    /// An input is finished.
+    fn input_done(&mut self, _input: &Input, _summary: &InputSummary) {}
+    /// A chunk of `bytes` (decoded) was scanned.
+    fn chunk_done(&mut self, _bytes: u64) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_add_every_field() {
+        let one = Counts {
+            bytes: 1,
+            lines: 2,
+            events: 3,
+            invalid_lines: 4,
+            empty_lines: 5,
+            candidate_lines: 6,
+            hits: 7,
+        };
+        let mut sum = one;
+        sum.add(&one);
+        assert_eq!(
+            sum,
+            Counts {
+                bytes: 2,
+                lines: 4,
+                events: 6,
+                invalid_lines: 8,
+                empty_lines: 10,
+                candidate_lines: 12,
+                hits: 14,
+            }
+        );
+    }
+}
