@@ -24,7 +24,7 @@ use serde_json::Value as Json;
 
 use crate::sigma::condition::{self, Cond};
 use crate::sigma::logsource::{self, Gate};
-use crate::sigma::{Detection, Diagnostic, FilterTarget, LogSource, Rule, RuleSet};
+use crate::sigma::{Detection, Diagnostic, DiagnosticKind, FilterTarget, LogSource, Rule, RuleSet};
 use item::{CompiledItem, ItemTest, RefMode, compile_item};
 use literals::LitSet;
 
@@ -279,11 +279,11 @@ impl Plan {
             match compile_rule(rule, set, opts, &mut interner) {
                 Ok((r, warn)) => {
                     if let Some(w) = warn {
-                        warnings.push(diag_for(rule, rule.line, w));
+                        warnings.push(diag_for(rule, rule.line, w, DiagnosticKind::Warning));
                     }
                     rules.push(r);
                 }
-                Err((line, msg)) => errors.push(diag_for(rule, line, msg)),
+                Err(e) => errors.push(diag_for(rule, e.line, e.message, DiagnosticKind::Compile)),
             }
         }
         let mut plan = Plan {
@@ -340,8 +340,9 @@ impl Plan {
     }
 }
 
-fn diag_for(rule: &Rule, line: usize, message: String) -> Diagnostic {
+fn diag_for(rule: &Rule, line: usize, message: String, kind: DiagnosticKind) -> Diagnostic {
     Diagnostic {
+        kind,
         file: rule.file.clone(),
         line,
         rule_id: Some(rule.report_id().to_string()),
@@ -350,14 +351,27 @@ fn diag_for(rule: &Rule, line: usize, message: String) -> Diagnostic {
     }
 }
 
-type CompileErr = (usize, String);
+/// Why a rule document did not compile, and where.
+#[derive(Debug)]
+struct CompileError {
+    /// 1-based line of the item or condition at fault.
+    line: usize,
+    /// What is wrong.
+    message: String,
+}
+
+impl CompileError {
+    fn at(line: usize) -> impl FnOnce(String) -> CompileError {
+        move |message| CompileError { line, message }
+    }
+}
 
 fn compile_rule(
     rule: &Rule,
     set: &RuleSet,
     opts: &CompileOptions,
     interner: &mut Interner,
-) -> Result<(CompiledRule, Option<String>), CompileErr> {
+) -> Result<(CompiledRule, Option<String>), CompileError> {
     let mut searches = Vec::new();
     let mut search_lits = Vec::new();
     let mut intern = |name: &str| interner.intern(name);
@@ -387,7 +401,10 @@ fn compile_rule(
                 &mut intern,
                 &opts.placeholders,
             )
-            .map_err(|(l, m)| (l, format!("filter {} ({}): {m}", f.title, f.file.display())))?;
+            .map_err(|e| CompileError {
+                line: e.line,
+                message: format!("filter {} ({}): {}", f.title, f.file.display(), e.message),
+            })?;
             conds.push(c);
             filters.push(fi);
         }
@@ -462,7 +479,7 @@ fn compile_detection(
     search_lits: &mut Vec<Option<LitSet>>,
     intern: &mut dyn FnMut(&str) -> FieldId,
     placeholders: &Placeholders,
-) -> Result<CCond, CompileErr> {
+) -> Result<CCond, CompileError> {
     let base = searches.len();
     let mut names = Vec::with_capacity(det.searches.len());
     for s in &det.searches {
@@ -475,7 +492,7 @@ fn compile_detection(
                 let CompiledItem {
                     test,
                     literal_groups,
-                } = compile_item(it, intern, placeholders).map_err(|e| (it.line, e))?;
+                } = compile_item(it, intern, placeholders).map_err(CompileError::at(it.line))?;
                 and_lits = literals::best(and_lits, item_literals(&test, literal_groups));
                 tests.push(test);
             }
@@ -496,7 +513,7 @@ fn compile_detection(
     let line = det.condition_line;
     let mut ors = Vec::with_capacity(det.conditions.len());
     for c in &det.conditions {
-        ors.push(lower_cond(c, &names, base).map_err(|e| (line, e))?);
+        ors.push(lower_cond(c, &names, base).map_err(CompileError::at(line))?);
     }
     Ok(if ors.len() == 1 {
         ors.pop().expect("BUG: one")
@@ -795,5 +812,56 @@ fn eval_item(t: &ItemTest, ev: &dyn EventSource) -> bool {
             });
             r != *negate
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(text: &str) -> (RuleSet, Plan) {
+        let mut set = RuleSet::default();
+        set.load_text(std::path::Path::new("t.yml"), text);
+        let plan = Plan::from_rules(&set, &CompileOptions::default());
+        (set, plan)
+    }
+
+    #[test]
+    fn literal_table_points_at_the_rules_that_need_each_literal() {
+        let (_, p) = plan(
+            "title: a\nid: a\ndetection: {s: {CommandLine|contains: mimikatz}, condition: s}\n---\n\
+             title: b\nid: b\ndetection: {s: {CommandLine|contains: [Mimikatz, rubeus]}, condition: s}\n---\n\
+             title: c\nid: c\ndetection: {s: {X: 1}, f: {Y: foo}, condition: not f}\n",
+        );
+        assert_eq!(p.rules.len(), 3);
+        let targets = |lit: &[u8]| {
+            let i = p.literals.iter().position(|l| l == lit).expect("literal");
+            match &p.literal_targets[i] {
+                LiteralTarget::Rules(r) => r.clone(),
+                LiteralTarget::Fallback => panic!("not a fallback"),
+            }
+        };
+        // Caseless: one literal for both spellings, shared by both rules.
+        assert_eq!(targets(b"mimikatz"), [0, 1]);
+        assert_eq!(targets(b"rubeus"), [1]);
+        // A rule that can match without fixed text is always evaluated.
+        assert_eq!(p.always, [2]);
+        assert!(matches!(p.rules[2].guard, Guard::Always));
+    }
+
+    #[test]
+    fn diagnostics_say_what_kind_of_problem() {
+        let (set, p) = plan("title: bad yaml\ndetection: [\n");
+        assert_eq!(set.errors[0].kind, DiagnosticKind::Yaml);
+        assert!(p.rules.is_empty());
+        let (set, _) = plan("title: no detection\nlogsource: {product: windows}\n");
+        assert_eq!(set.errors[0].kind, DiagnosticKind::Rule);
+        let (set, p) =
+            plan("title: bad regex\nid: r\ndetection: {s: {X|re: '(unclosed'}, condition: s}\n");
+        assert!(set.errors.is_empty());
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert_eq!(p.errors[0].kind, DiagnosticKind::Compile);
+        assert_eq!(p.errors[0].rule_id.as_deref(), Some("r"));
+        assert_eq!(p.errors[0].line, 3);
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::time::Nanos;
 use crate::compile::{FieldId, Plan};
 use crate::sigma::correlation::{Correlation, CorrelationCondition, CorrelationType};
-use crate::sigma::{Diagnostic, RuleSet};
+use crate::sigma::{Diagnostic, DiagnosticKind, RuleSet};
 
 /// Where an input of a correlation comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,6 +124,7 @@ impl Resolved {
 
 fn diag_for(c: &Correlation, line: usize, message: String) -> Diagnostic {
     Diagnostic {
+        kind: DiagnosticKind::Reference,
         file: c.file.clone(),
         line,
         rule_id: Some(c.report_id().to_string()),

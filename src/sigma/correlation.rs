@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use super::yaml::{Node, NodeKind};
-use super::{Diagnostic, diag, str_field};
+use super::{Diagnostic, DiagnosticKind, diag, str_field};
 
 /// The correlation types of the specification (v2.1) plus pySigma's
 /// `value_median`.
@@ -221,7 +221,16 @@ pub fn parse(file: &Path, doc: &Node) -> Result<Correlation, Diagnostic> {
         .clone()
         .or_else(|| str_field(doc, "name"))
         .or(title.clone());
-    let fail = |line: usize, msg: String| diag(file, line, report.clone(), title.clone(), msg);
+    let fail = |line: usize, msg: String| {
+        diag(
+            DiagnosticKind::Rule,
+            file,
+            line,
+            report.clone(),
+            title.clone(),
+            msg,
+        )
+    };
     if doc.as_map().is_none() {
         return Err(fail(
             doc.line,

@@ -24,9 +24,31 @@ use condition::Cond;
 use value::{Modifier, Value};
 use yaml::{Node, NodeKind};
 
+/// What kind of problem a [`Diagnostic`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiagnosticKind {
+    /// A rule path, directory or file could not be read.
+    Io,
+    /// The file is not valid YAML.
+    Yaml,
+    /// The document is not a valid rule, filter or correlation (a missing
+    /// or malformed part).
+    Rule,
+    /// The rule is well-formed but cannot be compiled (a modifier, value,
+    /// regex, placeholder or condition it uses).
+    Compile,
+    /// A correlation's references do not resolve (unknown, ambiguous, a
+    /// loop, a missing group-by field).
+    Reference,
+    /// Not an error: something the rule does that is likely a mistake.
+    Warning,
+}
+
 /// A problem found while loading or compiling a rule document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// What kind of problem.
+    pub kind: DiagnosticKind,
     /// The rule file.
     pub file: PathBuf,
     /// 1-based line the problem is reported at.
@@ -186,6 +208,7 @@ pub fn collect_rule_files(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<
         Ok(m) => m,
         Err(e) => {
             errors.push(diag(
+                DiagnosticKind::Io,
                 path,
                 0,
                 None,
@@ -203,6 +226,7 @@ pub fn collect_rule_files(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<
         Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
         Err(e) => {
             errors.push(diag(
+                DiagnosticKind::Io,
                 path,
                 0,
                 None,
@@ -223,6 +247,7 @@ pub fn collect_rule_files(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<
 }
 
 fn diag(
+    kind: DiagnosticKind,
     file: &Path,
     line: usize,
     rule_id: Option<String>,
@@ -230,6 +255,7 @@ fn diag(
     message: String,
 ) -> Diagnostic {
     Diagnostic {
+        kind,
         file: file.to_path_buf(),
         line,
         rule_id,
@@ -256,6 +282,7 @@ impl RuleSet {
                     set.documents += 1;
                     set.digests.push(digest::unreadable_digest());
                     set.errors.push(diag(
+                        DiagnosticKind::Io,
                         f,
                         0,
                         None,
@@ -277,6 +304,7 @@ impl RuleSet {
                 self.digests
                     .push(digest::unparsable_digest(text.as_bytes()));
                 self.errors.push(diag(
+                    DiagnosticKind::Yaml,
                     file,
                     e.line,
                     None,
@@ -330,7 +358,16 @@ fn parse_logsource(doc: &Node) -> LogSource {
 fn parse_rule(file: &Path, doc: &Node) -> Result<Rule, Diagnostic> {
     let id = str_field(doc, "id");
     let title = str_field(doc, "title");
-    let fail = |line: usize, msg: String| diag(file, line, id.clone(), title.clone(), msg);
+    let fail = |line: usize, msg: String| {
+        diag(
+            DiagnosticKind::Rule,
+            file,
+            line,
+            id.clone(),
+            title.clone(),
+            msg,
+        )
+    };
     if doc.as_map().is_none() {
         return Err(fail(doc.line, "a rule document must be a mapping".into()));
     }
@@ -365,7 +402,16 @@ fn parse_rule(file: &Path, doc: &Node) -> Result<Rule, Diagnostic> {
 fn parse_filter(file: &Path, doc: &Node) -> Result<Filter, Diagnostic> {
     let id = str_field(doc, "id");
     let title = str_field(doc, "title");
-    let fail = |line: usize, msg: String| diag(file, line, id.clone(), title.clone(), msg);
+    let fail = |line: usize, msg: String| {
+        diag(
+            DiagnosticKind::Rule,
+            file,
+            line,
+            id.clone(),
+            title.clone(),
+            msg,
+        )
+    };
     let f = doc.get("filter").expect("BUG: caller checked `filter`");
     let target = match f.get("rules").map(|n| &n.kind) {
         None => return Err(fail(f.line, "filter without `rules`".into())),
