@@ -11,13 +11,15 @@
 //!    pure Rust) that finds candidate lines in whole chunks.
 //! 4. [`event`]: field access on one JSON line across layouts.
 //! 5. [`scan`]: inputs, chunks, workers, exact evaluation of candidates, hits
-//!    in input order.
-//! 6. [`correlate`]: Sigma correlation rules over the hits, after the scan.
-//! 7. [`output`]: JSON Lines hit and correlation records, and stats.
+//!    in input order into a [`scan::HitSink`].
+//! 6. [`correlate`]: Sigma correlation rules, an observer of the hit stream.
+//! 7. [`output`]: every consumer of hits (JSON Lines records, messages,
+//!    stats, summary, progress) behind one adapter, [`output::Tap`].
 //!
-//! Beside the pipeline, [`intel`] reads a compiled rule set the way an
-//! analyst does (stages, indicators with corpus counts, ATT&CK and event
-//! coverage) and summarises a scan's hits.
+//! Beside the pipeline, [`intel`] reports what a compiled rule set looks
+//! for (stages, indicators with corpus counts, ATT&CK and event coverage),
+//! and [`cli`] turns command-line arguments into these calls and their
+//! outcome into an exit status.
 //!
 //! # Example
 //!

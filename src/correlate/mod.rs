@@ -18,7 +18,7 @@
 //! `name` (unknown, ambiguous, or a rule that did not load), aliases naming
 //! rules the correlation does not list, loops in correlation chains, and
 //! group-by fields an inner correlation's hits do not carry. A failed
-//! correlation is a [`Diagnostic`] like a failed rule, and so is any
+//! correlation is a [`Diagnostic`](crate::sigma::Diagnostic) like a failed rule, and so is any
 //! correlation that depends on it.
 //!
 //! # `generate`

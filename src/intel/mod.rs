@@ -8,7 +8,7 @@
 //!
 //! - [`explain`]: one rule's stages and predicates, logsource, and what it
 //!   compiles to (gate, prefilter literals, whether it is always evaluated
-//!   and why), read from the compiled [`Plan`] rather than recomputed.
+//!   and why), read from the compiled [`Plan`](crate::compile::Plan) rather than recomputed.
 //! - [`indicators`]: (field, operator, value) rows with corpus counts over
 //!   the loaded set; the most shared indicators of the whole set.
 //! - [`coverage`]: ATT&CK tactics and techniques (from tags) and event

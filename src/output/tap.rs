@@ -79,3 +79,88 @@ impl<S: HitSink> HitSink for Tap<'_, S> {
         self.output.chunk_done(bytes);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::{CompileOptions, Plan};
+    use crate::scan::Source;
+    use crate::sigma::RuleSet;
+
+    /// Records what it saw; asks for events of rule 0 only; withholds rule 1.
+    #[derive(Default)]
+    struct Probe {
+        seen: Vec<(u64, usize, bool)>,
+        invalid: u64,
+    }
+
+    impl HitObserver for Probe {
+        fn needs_event(&self, hit: &Hit<'_>) -> bool {
+            hit.rule_index == 0
+        }
+        fn hit(&mut self, _input: &Input, hit: &Hit<'_>, event: Option<&ParsedEvent>) {
+            self.seen.push((hit.line, hit.rule_index, event.is_some()));
+        }
+        fn passes(&self, hit: &Hit<'_>) -> bool {
+            hit.rule_index != 1
+        }
+        fn invalid_line(&mut self, _input: &Input, _line: u64, _reason: &str) {
+            self.invalid += 1;
+        }
+    }
+
+    #[derive(Default)]
+    struct Out(Vec<(u64, usize)>);
+
+    impl HitSink for Out {
+        fn hit(&mut self, _input: &Input, hit: &Hit<'_>) -> io::Result<()> {
+            self.0.push((hit.line, hit.rule_index));
+            Ok(())
+        }
+        fn invalid_line(&mut self, _input: &Input, _line: u64, _reason: &str) {}
+        fn input_done(&mut self, _input: &Input, _summary: &InputSummary) {}
+    }
+
+    #[test]
+    fn observers_see_every_hit_output_only_what_passes() {
+        let mut set = RuleSet::default();
+        set.load_text(
+            std::path::Path::new("t.yml"),
+            "title: a\ndetection: {s: {X: 1}, condition: s}\n---\n\
+             title: b\ndetection: {s: {X: 1}, condition: s}\n",
+        );
+        let plan = Plan::from_rules(&set, &CompileOptions::default());
+        let input = Input {
+            name: "in".into(),
+            source: Source::Stdin,
+        };
+        let (mut p1, mut p2) = (Probe::default(), Probe::default());
+        let mut tap = Tap::new(Out::default(), vec![&mut p1, &mut p2]);
+        for (line, rule, text) in [
+            (1u64, 0usize, &b"{\"X\":1}"[..]),
+            (1, 1, b"{\"X\":1}"),
+            (2, 1, b"{\"X\":1}"),
+            (3, 0, b"not json"),
+        ] {
+            let hit = Hit {
+                line,
+                offset: 0,
+                rule: &plan.rules[rule],
+                rule_index: rule,
+                text,
+            };
+            tap.hit(&input, &hit).unwrap();
+        }
+        tap.invalid_line(&input, 4, "bad");
+        let out = tap.into_output();
+        assert_eq!(out.0, [(1, 0), (3, 0)], "rule 1 is withheld");
+        for p in [&p1, &p2] {
+            // Events only where asked for and parseable.
+            assert_eq!(
+                p.seen,
+                [(1, 0, true), (1, 1, false), (2, 1, false), (3, 0, false)]
+            );
+            assert_eq!(p.invalid, 1);
+        }
+    }
+}
