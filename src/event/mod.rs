@@ -289,22 +289,30 @@ pub fn any_string(v: &Json, f: &mut dyn FnMut(&str) -> bool) -> bool {
 }
 
 /// Why a line is not an event.
-#[derive(Debug)]
-pub struct ParseError(pub String);
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// Not JSON (the parser's own message: syntax, a lone surrogate, a
+    /// number out of range, nesting past its limit, …).
+    #[error("{0}")]
+    Json(String),
+    /// JSON, but not an object.
+    #[error("not a JSON object")]
+    NotAnObject,
+}
 
 /// Checks that `line` parses as [`parse_line`] would parse it (same grammar,
 /// limits and error messages) without building the document: strings are
 /// read and dropped, objects are not built. Field values are then located
 /// with [`raw`] and parsed one by one.
 pub fn validate_line(line: &str) -> Result<(), ParseError> {
-    serde_json::from_str::<Validate>(line).map_err(|e| ParseError(e.to_string()))?;
+    serde_json::from_str::<Validate>(line).map_err(|e| ParseError::Json(e.to_string()))?;
     if line
         .trim_start_matches([' ', '\t', '\r', '\n'])
         .starts_with('{')
     {
         Ok(())
     } else {
-        Err(ParseError("not a JSON object".into()))
+        Err(ParseError::NotAnObject)
     }
 }
 
@@ -364,9 +372,9 @@ pub fn parse_line(line: &[u8]) -> Result<Json, ParseError> {
         Ok(s) => serde_json::from_str::<Json>(s),
         Err(_) => serde_json::from_str::<Json>(&String::from_utf8_lossy(line)),
     };
-    let mut v = parsed.map_err(|e| ParseError(e.to_string()))?;
+    let mut v = parsed.map_err(|e| ParseError::Json(e.to_string()))?;
     if !v.is_object() {
-        return Err(ParseError("not a JSON object".into()));
+        return Err(ParseError::NotAnObject);
     }
     expand_embedded_event_data(&mut v);
     Ok(v)

@@ -288,7 +288,7 @@ impl Scanner {
         if let Err(e) = event::validate_line(text) {
             out.counts.invalid_lines += 1;
             if out.invalid.len() < INVALID_SAMPLES_PER_CHUNK {
-                out.invalid.push((rel, e.0));
+                out.invalid.push((rel, e.to_string()));
             }
             return;
         }

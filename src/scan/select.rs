@@ -15,8 +15,40 @@ use std::fmt;
 use std::io;
 use std::str::FromStr;
 
+use thiserror::Error;
+
 use super::range::ByteRange;
 use super::{Input, Source};
+
+/// Why the inputs of a run cannot be selected as asked (fatal: exit 2).
+#[derive(Debug, Error)]
+pub enum SelectError {
+    /// `--shard` with stdin among the inputs.
+    #[error("--shard cannot split stdin (`-`); list files")]
+    ShardStdin,
+    /// `--byte-range` with other than one input.
+    #[error("--byte-range needs exactly one input file, got {0}")]
+    RangeInputs(usize),
+    /// `--byte-range` on something that is not a file.
+    #[error("--byte-range needs a file, not {0}")]
+    RangeNotFile(String),
+    /// The input list could not be read.
+    #[error("--input-list: {name}: {source}")]
+    ListRead {
+        /// The list (`stdin` for `-`).
+        name: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// A line of the input list is not UTF-8.
+    #[error("--input-list: {name}:{line}: not UTF-8")]
+    ListNotUtf8 {
+        /// The list.
+        name: String,
+        /// 1-based line.
+        line: usize,
+    },
+}
 
 /// `--shard K/N`: shard `index` (0-based, as Kubernetes' completion index)
 /// of `count`.
@@ -52,9 +84,9 @@ impl fmt::Display for Shard {
 impl Shard {
     /// This shard's inputs, in name order. Stdin cannot be sharded: it is an
     /// error to pass it.
-    pub fn select(&self, mut inputs: Vec<Input>) -> Result<Vec<Input>, String> {
+    pub fn select(&self, mut inputs: Vec<Input>) -> Result<Vec<Input>, SelectError> {
         if inputs.iter().any(|i| i.source == Source::Stdin) {
-            return Err("--shard cannot split stdin (`-`); list files".into());
+            return Err(SelectError::ShardStdin);
         }
         inputs.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(inputs
@@ -68,42 +100,46 @@ impl Shard {
 
 /// Restricts a scan to byte range `r` of its one input, which must be a
 /// file (`--byte-range`; see [`super::range`]).
-pub fn with_byte_range(inputs: Vec<Input>, r: ByteRange) -> Result<Vec<Input>, String> {
-    let [input] = <[Input; 1]>::try_from(inputs)
-        .map_err(|v| format!("--byte-range needs exactly one input file, got {}", v.len()))?;
+pub fn with_byte_range(inputs: Vec<Input>, r: ByteRange) -> Result<Vec<Input>, SelectError> {
+    let [input] = <[Input; 1]>::try_from(inputs).map_err(|v| SelectError::RangeInputs(v.len()))?;
     match input.source {
         Source::File(p) => Ok(vec![Input {
             name: input.name,
             source: Source::FileRange(p, r),
         }]),
-        _ => Err(format!("--byte-range needs a file, not {}", input.name)),
+        _ => Err(SelectError::RangeNotFile(input.name)),
     }
 }
 
 /// Reads an input list: one path per line (a trailing `\r` is dropped;
 /// empty lines are skipped; nothing else is special, so names may hold
 /// spaces or `#`). `-` reads standard input.
-pub fn read_input_list(name: &str) -> Result<Vec<String>, String> {
+pub fn read_input_list(name: &str) -> Result<Vec<String>, SelectError> {
+    let read_error = |name: &str| {
+        let name = name.to_string();
+        move |source| SelectError::ListRead { name, source }
+    };
     let text = if name == "-" {
         let mut v = Vec::new();
-        io::Read::read_to_end(&mut io::stdin().lock(), &mut v)
-            .map_err(|e| format!("--input-list: stdin: {e}"))?;
+        io::Read::read_to_end(&mut io::stdin().lock(), &mut v).map_err(read_error("stdin"))?;
         v
     } else {
-        std::fs::read(name).map_err(|e| format!("--input-list: {name}: {e}"))?
+        std::fs::read(name).map_err(read_error(name))?
     };
     parse_input_list(&text, name)
 }
 
-fn parse_input_list(text: &[u8], name: &str) -> Result<Vec<String>, String> {
+fn parse_input_list(text: &[u8], name: &str) -> Result<Vec<String>, SelectError> {
     let mut out = Vec::new();
     for (n, line) in text.split(|&b| b == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             continue;
         }
-        let path = std::str::from_utf8(line)
-            .map_err(|_| format!("--input-list: {name}:{}: not UTF-8", n + 1))?;
+        let path = std::str::from_utf8(line).map_err(|_| SelectError::ListNotUtf8 {
+            name: name.to_string(),
+            line: n + 1,
+        })?;
         out.push(path.to_string());
     }
     Ok(out)
@@ -166,8 +202,14 @@ mod tests {
             end: None,
         };
         assert!(with_byte_range(stdin, r).is_err());
-        assert!(with_byte_range(inputs(&["a", "b"]), r).is_err());
-        assert!(with_byte_range(Vec::new(), r).is_err());
+        assert!(matches!(
+            with_byte_range(inputs(&["a", "b"]), r),
+            Err(SelectError::RangeInputs(2))
+        ));
+        assert!(matches!(
+            with_byte_range(Vec::new(), r),
+            Err(SelectError::RangeInputs(0))
+        ));
         let one = with_byte_range(inputs(&["a"]), r).unwrap();
         assert_eq!(one[0].source, Source::FileRange(PathBuf::from("a"), r));
     }
@@ -177,6 +219,6 @@ mod tests {
         let got = parse_input_list(b"a.ndjson\r\n\nb c.gz\n#d\ne", "l").unwrap();
         assert_eq!(got, ["a.ndjson", "b c.gz", "#d", "e"]);
         let err = parse_input_list(b"ok\n\xff\n", "l").unwrap_err();
-        assert!(err.contains("l:2"), "{err}");
+        assert_eq!(err.to_string(), "--input-list: l:2: not UTF-8");
     }
 }
