@@ -34,6 +34,14 @@ pub type FieldId = u32;
 /// `expand` placeholder values: name → values.
 pub type Placeholders = HashMap<String, Vec<String>>;
 
+/// The names of the gate's two fields, [`CHANNEL`] and [`EVENT_ID`]: the
+/// header's channel and event id, whatever the payload holds, while a rule's
+/// own `Channel` reads the payload first. `event::GATE_CHANNEL` and
+/// `event::GATE_EVENT_ID` spell the same names (compile does not depend on
+/// event; `tests/lazy_fields.rs` checks they agree). The `|` keeps them apart
+/// from every Sigma field name.
+pub const GATE_FIELD_NAMES: [&str; 2] = ["|gate|Channel", "|gate|EventID"];
+
 /// The field the gate reads the channel from (always id 0).
 pub const CHANNEL: FieldId = 0;
 /// The field the gate reads the event id from (always id 1).
@@ -224,7 +232,8 @@ pub enum LiteralTarget {
 pub struct Plan {
     /// Compiled rules, in load order.
     pub rules: Vec<CompiledRule>,
-    /// Interned field names; ids 0 and 1 are `Channel` and `EventID`.
+    /// Interned field names; ids 0 and 1 are the gate's header `Channel` and
+    /// `EventID` ([`GATE_FIELD_NAMES`]).
     pub fields: Vec<String>,
     /// Prefilter literals matched ASCII-caseless (lowercase, safe bytes only).
     pub literals: LitSet,
@@ -270,8 +279,10 @@ impl Plan {
             names: Vec::new(),
             ids: HashMap::new(),
         };
-        interner.intern("Channel");
-        interner.intern("EventID");
+        // The gate's own names: the header's Channel/EventID, apart from a
+        // rule's `Channel`, which reads the payload first (`event` docs).
+        interner.intern(GATE_FIELD_NAMES[0]);
+        interner.intern(GATE_FIELD_NAMES[1]);
         let mut rules = Vec::new();
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
