@@ -216,6 +216,9 @@ pub struct Compiled {
     pub always_evaluated: bool,
     /// Why the rule is selected as it is, in words.
     pub reason: String,
+    /// Items that cannot match on a built-in Security alternative of the
+    /// gate (a value that event writes in another form, not translated).
+    pub values: Vec<String>,
 }
 
 /// The gate, as data and in words.
@@ -453,6 +456,7 @@ fn compiled(c: &CompiledRule, plan: &Plan, stages: &[Stage]) -> Compiled {
         prefilter: PrefilterInfo { by, literals },
         always_evaluated: c.guard == Guard::Always,
         reason,
+        values: c.value_notes.clone(),
     }
 }
 
@@ -852,6 +856,10 @@ impl Explanation {
             },
         ]);
         t.row(vec!["why".into(), self.compiled.reason.clone()]);
+        for (i, note) in self.compiled.values.iter().enumerate() {
+            let key = if i == 0 { "values" } else { "" };
+            t.row(vec![key.into(), note.clone()]);
+        }
         t.render(&mut s, 2);
         s
     }
