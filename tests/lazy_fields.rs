@@ -38,6 +38,16 @@ fn read(path: &Path) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// The gate's field names are spelled twice (compile does not depend on
+/// event): they must agree, or the gate would read a field nobody resolves.
+#[test]
+fn gate_field_names_agree() {
+    assert_eq!(
+        sigscan::compile::GATE_FIELD_NAMES,
+        [sigscan::event::GATE_CHANNEL, sigscan::event::GATE_EVENT_ID]
+    );
+}
+
 #[test]
 fn raw_lookups_and_peek_agree_with_the_parser() {
     let Some(shared) = shared() else {
@@ -73,7 +83,7 @@ fn raw_lookups_and_peek_agree_with_the_parser() {
             let layout = Layout::detect(&doc);
             if let Some(k) = peek::gate_key(line.as_bytes()) {
                 peeked += 1;
-                let channel = resolver.lookup(&doc, layout, channel_id(names));
+                let channel = resolver.lookup(&doc, layout, sigscan::compile::CHANNEL);
                 assert_eq!(
                     channel.and_then(Json::as_str),
                     Some(k.channel),
@@ -115,8 +125,4 @@ fn raw_lookups_and_peek_agree_with_the_parser() {
         peeked * 10 > lines * 9,
         "most lines should be routable: {peeked}/{lines}"
     );
-}
-
-fn channel_id(names: &[String]) -> u32 {
-    names.iter().position(|n| n == "Channel").unwrap() as u32
 }

@@ -54,6 +54,8 @@ fn scanners() -> &'static (Scanner, Scanner) {
 /// Field names the raw walk must resolve like the parser: the gate fields,
 /// ordinary and spaced payload names, a dotted path and a `#text` holder.
 const FIELDS: &[&str] = &[
+    sigscan::event::GATE_CHANNEL,
+    sigscan::event::GATE_EVENT_ID,
     "Channel",
     "EventID",
     "ScriptBlockText",

@@ -16,6 +16,7 @@ pub mod item;
 pub mod literals;
 pub mod matcher;
 pub mod pattern;
+mod translate;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -33,6 +34,14 @@ pub type FieldId = u32;
 
 /// `expand` placeholder values: name → values.
 pub type Placeholders = HashMap<String, Vec<String>>;
+
+/// The names of the gate's two fields, [`CHANNEL`] and [`EVENT_ID`]: the
+/// header's channel and event id, whatever the payload holds, while a rule's
+/// own `Channel` reads the payload first. `event::GATE_CHANNEL` and
+/// `event::GATE_EVENT_ID` spell the same names (compile does not depend on
+/// event; `tests/lazy_fields.rs` checks they agree). The `|` keeps them apart
+/// from every Sigma field name.
+pub const GATE_FIELD_NAMES: [&str; 2] = ["|gate|Channel", "|gate|EventID"];
 
 /// The field the gate reads the channel from (always id 0).
 pub const CHANNEL: FieldId = 0;
@@ -184,6 +193,10 @@ pub struct CompiledRule {
     /// The filter documents applied to the rule (indices into
     /// `RuleSet::filters`).
     pub filters: Vec<usize>,
+    /// Items that cannot match on a built-in Security alternative of the
+    /// gate because that event writes the value in another form
+    /// (`translate`); what could be translated was.
+    pub value_notes: Vec<String>,
 }
 
 /// A compiled rule's logsource gate, read-only (see [`CompiledRule::gate_view`]).
@@ -224,7 +237,8 @@ pub enum LiteralTarget {
 pub struct Plan {
     /// Compiled rules, in load order.
     pub rules: Vec<CompiledRule>,
-    /// Interned field names; ids 0 and 1 are `Channel` and `EventID`.
+    /// Interned field names; ids 0 and 1 are the gate's header `Channel` and
+    /// `EventID` ([`GATE_FIELD_NAMES`]).
     pub fields: Vec<String>,
     /// Prefilter literals matched ASCII-caseless (lowercase, safe bytes only).
     pub literals: LitSet,
@@ -270,8 +284,10 @@ impl Plan {
             names: Vec::new(),
             ids: HashMap::new(),
         };
-        interner.intern("Channel");
-        interner.intern("EventID");
+        // The gate's own names: the header's Channel/EventID, apart from a
+        // rule's `Channel`, which reads the payload first (`event` docs).
+        interner.intern(GATE_FIELD_NAMES[0]);
+        interner.intern(GATE_FIELD_NAMES[1]);
         let mut rules = Vec::new();
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
@@ -374,9 +390,17 @@ fn compile_rule(
 ) -> Result<(CompiledRule, Option<String>), CompileError> {
     let mut searches = Vec::new();
     let mut search_lits = Vec::new();
+    // Values the built-in Security alternatives write in another form.
+    let renamed = if opts.no_logsource {
+        Vec::new()
+    } else {
+        clause_renames(&rule.logsource)
+    };
+    let mut value_notes = Vec::new();
+    let detection = translate::translate(&rule.detection, &renamed, &mut value_notes);
     let mut intern = |name: &str| interner.intern(name);
     let cond = compile_detection(
-        &rule.detection,
+        &detection,
         &mut searches,
         &mut search_lits,
         &mut intern,
@@ -394,8 +418,9 @@ fn compile_rule(
             }),
         };
         if named && logsource_fits(&f.logsource, &rule.logsource) {
+            let det = translate::translate(&f.detection, &renamed, &mut value_notes);
             let c = compile_detection(
-                &f.detection,
+                &det,
                 &mut searches,
                 &mut search_lits,
                 &mut intern,
@@ -460,9 +485,35 @@ fn compile_rule(
             detection_literals: detection_lits,
             search_literals: search_lits,
             filters,
+            value_notes,
         },
         warning,
     ))
+}
+
+/// The renames of each gate clause of `ls` that has some, by field name:
+/// `("Security 4688", [("IntegrityLevel", "MandatoryLabel"), …])`. Read
+/// from a scratch interner so the plan's field ids keep their order.
+fn clause_renames(ls: &LogSource) -> Vec<(String, Vec<(String, String)>)> {
+    let mut scratch = Interner {
+        names: Vec::new(),
+        ids: HashMap::new(),
+    };
+    let CGate::Clauses(clauses) = rule_gate(ls, &mut scratch).0 else {
+        return Vec::new();
+    };
+    let name = |id: FieldId| scratch.names[id as usize].clone();
+    clauses
+        .iter()
+        .filter(|c| !c.renames.is_empty())
+        .map(|c| {
+            let ids: Vec<String> = c.event_ids.iter().map(i64::to_string).collect();
+            (
+                format!("{} {}", c.name, ids.join("/")),
+                c.renames.iter().map(|&(a, b)| (name(a), name(b))).collect(),
+            )
+        })
+        .collect()
 }
 
 fn logsource_fits(filter: &LogSource, rule: &LogSource) -> bool {

@@ -74,7 +74,8 @@ fn intern(map: &mut HashMap<Key, u32>, key: Key) -> u32 {
 const UNTIMED_REPORT_LIMIT: u64 = 5;
 
 /// Time fields tried when `--time-field` is not given, in order: evtx_dump's
-/// `SystemTime` attribute (with `--separate-json-attributes` too), then the
+/// `SystemTime` attribute (with `--separate-json-attributes` too),
+/// Velociraptor's `System.TimeCreated.SystemTime` (epoch seconds), then the
 /// usual top-level names (ECS/Winlogbeat, flat exports, Azure).
 const DEFAULT_TIME_PATHS: &[&[&str]] = &[
     &[
@@ -85,6 +86,7 @@ const DEFAULT_TIME_PATHS: &[&[&str]] = &[
         "SystemTime",
     ],
     &["Event", "System", "TimeCreated_attributes", "SystemTime"],
+    &["System", "TimeCreated", "SystemTime"],
     &["@timestamp"],
     &["TimeCreated"],
     &["UtcTime"],

@@ -5,9 +5,24 @@
 //! `Event.EventData.*`, `#text`/`#attributes` wrappers), Winlogbeat/ECS
 //! (`winlog.*`, `winlog.event_data.*`, a few ECS names) and flat records
 //! (every field at the top level, as NXLog, Splunk and the Mordor sets write
-//! them). A [`Resolver`] is built once from the field names the rules use;
+//! them), plus Velociraptor's EVTX JSON (`System`, `EventData` at the top
+//! level). A [`Resolver`] is built once from the field names the rules use;
 //! per event it detects the layout from the top-level keys and walks the
 //! precomputed candidate paths for that layout, first hit wins.
+//!
+//! # Payload before header
+//!
+//! A detection field means the event's own data: `EventData`, then
+//! `UserData.<Element>`, and only then the `System` header (in ECS:
+//! `winlog.event_data`, `winlog.user_data`, then `winlog.*` and the ECS
+//! names). Event 104 ("log file cleared") is why: its header `Channel` is
+//! always `System`, its payload `UserData.LogFileCleared.Channel` is the log
+//! that was cleared, and the SigmaHQ rules on 104 (100ef69e, a62b37e0) test
+//! the latter. The logsource gate is the exception: it must judge where the
+//! event was logged, so it reads the header alone through the reserved names
+//! [`GATE_CHANNEL`] and [`GATE_EVENT_ID`]. Names the header synthesises from
+//! attributes (`Provider_Name`, `TimeCreated`, …) are read from the header
+//! first, as no payload field means them.
 //!
 //! This module knows nothing about rules: it maps names to values.
 
@@ -25,6 +40,9 @@ pub enum Layout {
     Evtx,
     /// Winlogbeat / Elastic Common Schema: `{"winlog":{…},"event":{…}}`.
     Ecs,
+    /// Velociraptor's EVTX JSON: `{"System":{…,"EventID":{"Value":N}},
+    /// "EventData":{…}}`, no `Event` wrapper, no `#attributes`.
+    Velociraptor,
     /// Everything at the top level.
     Flat,
 }
@@ -35,6 +53,7 @@ impl Layout {
         match root {
             Json::Object(m) if m.get("Event").is_some_and(Json::is_object) => Layout::Evtx,
             Json::Object(m) if m.get("winlog").is_some_and(Json::is_object) => Layout::Ecs,
+            Json::Object(m) if m.get("System").is_some_and(Json::is_object) => Layout::Velociraptor,
             _ => Layout::Flat,
         }
     }
@@ -70,7 +89,34 @@ fn path(dotted: &str) -> Path {
 struct FieldPaths {
     evtx: Vec<Path>,
     ecs: Vec<Path>,
+    velociraptor: Vec<Path>,
     flat: Vec<Path>,
+}
+
+/// The field name under which the logsource gate reads the channel. It holds
+/// a `|`, which no Sigma field name can (the `|` starts the modifiers), so a
+/// rule's own `Channel` is a different field: the payload's first.
+pub const GATE_CHANNEL: &str = "|gate|Channel";
+/// The field name under which the logsource gate reads the event id (see
+/// [`GATE_CHANNEL`]).
+pub const GATE_EVENT_ID: &str = "|gate|EventID";
+
+impl FieldPaths {
+    fn layouts(&mut self) -> [&mut Vec<Path>; 4] {
+        [
+            &mut self.evtx,
+            &mut self.ecs,
+            &mut self.velociraptor,
+            &mut self.flat,
+        ]
+    }
+
+    /// `--field-map` paths, tried first in every layout.
+    fn push_all(&mut self, dotted: &[String]) {
+        for l in self.layouts() {
+            l.extend(dotted.iter().map(|s| path(s)));
+        }
+    }
 }
 
 /// Extra or overriding mappings: Sigma field → JSON paths (dotted).
@@ -104,16 +150,6 @@ const SYSTEM_SPECIAL: &[(&str, &str)] = &[
     ("ProcessID", "Event.System.Execution.#attributes.ProcessID"),
     ("ThreadID", "Event.System.Execution.#attributes.ThreadID"),
     ("UserID", "Event.System.Security.#attributes.UserID"),
-];
-
-/// Fields whose System form wins over an EventData field of the same name
-/// (EventData of some providers has its own `Channel`/`Level`).
-const SYSTEM_FIRST: &[&str] = &[
-    "EventID",
-    "Channel",
-    "Computer",
-    "EventRecordID",
-    "Provider_Name",
 ];
 
 /// Winlogbeat/ECS names for Sigma fields (pySigma `ecs_windows`).
@@ -153,37 +189,46 @@ impl Resolver {
     }
 
     fn paths_for(name: &str, overrides: &FieldMap) -> FieldPaths {
+        if name == GATE_CHANNEL || name == GATE_EVENT_ID {
+            return Self::gate_paths(name == GATE_CHANNEL, overrides);
+        }
         let mut p = FieldPaths::default();
         if let Some(custom) = overrides.get(name) {
-            let custom: Vec<Path> = custom.iter().map(|s| path(s)).collect();
-            p.evtx.extend(custom.iter().cloned());
-            p.ecs.extend(custom.iter().cloned());
-            p.flat.extend(custom);
+            p.push_all(custom);
         }
         let key = || Seg::Key(name.to_string());
-        // evtx_dump
-        let system = [path("Event.System"), vec![key()]].concat();
-        let data = [path("Event.EventData"), vec![key()]].concat();
-        let user = [path("Event.UserData.*"), vec![key()]].concat();
+        let under = |prefix: &str| [path(prefix), vec![key()]].concat();
+        // evtx_dump: header-synthesised names, then payload before header.
         if let Some((_, special)) = SYSTEM_SPECIAL.iter().find(|(n, _)| *n == name) {
             p.evtx.push(path(special));
             // `evtx_dump --separate-json-attributes` writes `Provider_attributes`
             // next to `Provider` instead of `Provider.#attributes`.
             p.evtx
                 .push(path(&special.replacen(".#attributes.", "_attributes.", 1)));
+            // Velociraptor writes the attributes as plain members.
+            let plain = special.replacen(".#attributes.", ".", 1);
+            p.velociraptor
+                .push(path(plain.strip_prefix("Event.").unwrap_or(&plain)));
         }
-        if SYSTEM_FIRST.contains(&name) {
-            p.evtx.extend([system, data, user]);
-        } else {
-            p.evtx.extend([data, user, system]);
+        p.evtx.extend([
+            under("Event.EventData"),
+            under("Event.UserData.*"),
+            under("Event.System"),
+        ]);
+        // Velociraptor: the same without the `Event` wrapper; its EventID is
+        // `{"Value":N}` (plus `Qualifiers` where the event has them).
+        p.velociraptor
+            .extend([under("EventData"), under("UserData.*")]);
+        if name == "EventID" {
+            p.velociraptor.push(path("System.EventID.Value"));
         }
-        // Winlogbeat / ECS
+        p.velociraptor.push(under("System"));
+        // Winlogbeat / ECS: payload, then the header and ECS names.
+        p.ecs.push(under("winlog.event_data"));
+        p.ecs.push(under("winlog.user_data"));
         if let Some((_, ecs)) = ECS.iter().find(|(n, _)| *n == name) {
             p.ecs.extend(ecs.iter().map(|s| path(s)));
         }
-        p.ecs
-            .push([path("winlog.event_data"), vec![key()]].concat());
-        p.ecs.push([path("winlog.user_data"), vec![key()]].concat());
         // Flat
         p.flat.push(vec![key()]);
         if let Some((_, alias)) = FLAT_ALIASES.iter().find(|(n, _)| *n == name) {
@@ -196,14 +241,41 @@ impl Resolver {
                 |prefix: &str| [path(prefix), vec![Seg::KeyNoSpaces(name.to_string())]].concat();
             p.evtx.push(spaced("Event.EventData"));
             p.ecs.push(spaced("winlog.event_data"));
+            p.velociraptor.push(spaced("EventData"));
             p.flat.push(vec![Seg::KeyNoSpaces(name.to_string())]);
         }
         // A dotted name is also a literal path in every layout.
         if name.contains('.') {
-            for l in [&mut p.evtx, &mut p.ecs, &mut p.flat] {
+            for l in p.layouts() {
                 l.push(path(name));
             }
         }
+        p
+    }
+
+    /// Where the gate reads the channel (`channel`) or the event id: the
+    /// header only, so an event is judged by the log it was written to. A
+    /// `--field-map` entry for `Channel`/`EventID` still comes first: a
+    /// custom layout names its header there.
+    fn gate_paths(channel: bool, overrides: &FieldMap) -> FieldPaths {
+        let name = if channel { "Channel" } else { "EventID" };
+        let mut p = FieldPaths::default();
+        if let Some(custom) = overrides.get(name) {
+            p.push_all(custom);
+        }
+        if channel {
+            p.evtx.push(path("Event.System.Channel"));
+            p.ecs.push(path("winlog.channel"));
+            p.velociraptor.push(path("System.Channel"));
+        } else {
+            p.evtx.push(path("Event.System.EventID"));
+            p.ecs.extend([path("winlog.event_id"), path("event.code")]);
+            p.velociraptor
+                .extend([path("System.EventID.Value"), path("System.EventID")]);
+        }
+        // A flat record has no header apart from its payload: the top-level
+        // key, as for any field.
+        p.flat.push(path(name));
         p
     }
 
@@ -212,6 +284,7 @@ impl Resolver {
         self.fields.get(id as usize).map_or(&[], |fp| match layout {
             Layout::Evtx => &fp.evtx,
             Layout::Ecs => &fp.ecs,
+            Layout::Velociraptor => &fp.velociraptor,
             Layout::Flat => &fp.flat,
         })
     }
@@ -528,6 +601,93 @@ mod tests {
         assert_eq!(r.lookup(&ev, l, 4), Some(&json!("bob")));
         assert_eq!(r.lookup(&ev, l, 5), None);
         assert_eq!(r.lookup(&ev, l, 6), Some(&json!("eicar")));
+    }
+
+    #[test]
+    fn payload_before_header() {
+        // Event 104: the header says where it was logged (System), the
+        // payload which log was cleared. Rules mean the payload; the gate
+        // reads the header.
+        let ev = json!({"Event":{"System":{"EventID":104,"Channel":"System",
+            "Provider":{"#attributes":{"Name":"Microsoft-Windows-Eventlog"}}},
+            "UserData":{"LogFileCleared":{"Channel":"Security","SubjectUserName":"bob"}}}});
+        let r = resolver(&["Channel", GATE_CHANNEL, "EventID", GATE_EVENT_ID]);
+        let l = Layout::detect(&ev);
+        assert_eq!(r.lookup(&ev, l, 0), Some(&json!("Security")));
+        assert_eq!(r.lookup(&ev, l, 1), Some(&json!("System")));
+        assert_eq!(r.lookup(&ev, l, 2), Some(&json!(104)));
+        assert_eq!(r.lookup(&ev, l, 3), Some(&json!(104)));
+        // EventData comes before UserData, and both before System.
+        let ev = json!({"Event":{"System":{"Level":4,"Channel":"System"},
+            "EventData":{"Level":"x"},"UserData":{"A":{"Level":"y","Channel":"u"}}}});
+        let r = resolver(&["Level", "Channel", GATE_CHANNEL]);
+        assert_eq!(r.lookup(&ev, Layout::Evtx, 0), Some(&json!("x")));
+        assert_eq!(r.lookup(&ev, Layout::Evtx, 1), Some(&json!("u")));
+        assert_eq!(r.lookup(&ev, Layout::Evtx, 2), Some(&json!("System")));
+        // The gate never reads the payload, even when the header lacks it.
+        let ev = json!({"Event":{"System":{"EventID":6},"EventData":{"Channel":"c","EventID":7}}});
+        let r = resolver(&[GATE_CHANNEL, GATE_EVENT_ID, "EventID"]);
+        assert_eq!(r.lookup(&ev, Layout::Evtx, 0), None);
+        assert_eq!(r.lookup(&ev, Layout::Evtx, 1), Some(&json!(6)));
+        assert_eq!(r.lookup(&ev, Layout::Evtx, 2), Some(&json!(7)));
+        // ECS: winlog.event_data, then winlog.user_data, then the header.
+        let ecs = json!({"winlog":{"channel":"System","event_id":104,
+            "user_data":{"Channel":"Security"}}});
+        let r = resolver(&["Channel", GATE_CHANNEL, GATE_EVENT_ID]);
+        assert_eq!(r.lookup(&ecs, Layout::Ecs, 0), Some(&json!("Security")));
+        assert_eq!(r.lookup(&ecs, Layout::Ecs, 1), Some(&json!("System")));
+        assert_eq!(r.lookup(&ecs, Layout::Ecs, 2), Some(&json!(104)));
+        // A field map for `Channel` moves the gate too (a custom layout).
+        let mut m = FieldMap::new();
+        m.insert("Channel".into(), vec!["log.name".into()]);
+        let r = Resolver::new(&[GATE_CHANNEL.to_string()], &m);
+        let ev = json!({"log":{"name":"Security"},"Channel":"x"});
+        assert_eq!(r.lookup(&ev, Layout::Flat, 0), Some(&json!("Security")));
+    }
+
+    #[test]
+    fn velociraptor_layout() {
+        let ev = json!({"System":{"Provider":{"Name":"Microsoft-Windows-Eventlog","Guid":"{fc65}"},
+            "EventID":{"Value":104},"Channel":"System","Computer":"host1",
+            "TimeCreated":{"SystemTime":1700000000.5},"Execution":{"ProcessID":4,"ThreadID":8}},
+            "UserData":{"LogFileCleared":{"Channel":"Security","SubjectUserName":"bob"}},
+            "Message":"The Security log file was cleared."});
+        assert_eq!(Layout::detect(&ev), Layout::Velociraptor);
+        let r = resolver(&[
+            "EventID",
+            GATE_EVENT_ID,
+            "Channel",
+            GATE_CHANNEL,
+            "Provider_Name",
+            "Computer",
+            "SubjectUserName",
+            "TimeCreated",
+            "ProcessID",
+            "Message",
+        ]);
+        let l = Layout::Velociraptor;
+        assert_eq!(r.lookup(&ev, l, 0), Some(&json!(104)));
+        assert_eq!(r.lookup(&ev, l, 1), Some(&json!(104)));
+        assert_eq!(r.lookup(&ev, l, 2), Some(&json!("Security")));
+        assert_eq!(r.lookup(&ev, l, 3), Some(&json!("System")));
+        assert_eq!(
+            r.lookup(&ev, l, 4),
+            Some(&json!("Microsoft-Windows-Eventlog"))
+        );
+        assert_eq!(r.lookup(&ev, l, 5), Some(&json!("host1")));
+        assert_eq!(r.lookup(&ev, l, 6), Some(&json!("bob")));
+        assert_eq!(r.lookup(&ev, l, 7), Some(&json!(1700000000.5)));
+        assert_eq!(r.lookup(&ev, l, 8), Some(&json!(4)));
+        // Not a Windows field: top-level keys are not searched.
+        assert_eq!(r.lookup(&ev, l, 9), None);
+        // An EventID without `Value` (or a plain number) is read as written.
+        let ev = json!({"System":{"EventID":4688,"Channel":"Security"},
+            "EventData":{"NewProcessName":"C:\\x.exe"}});
+        assert_eq!(Layout::detect(&ev), Layout::Velociraptor);
+        assert_eq!(r.lookup(&ev, l, 1), Some(&json!(4688)));
+        // `Event` and `winlog` win over a top-level `System`, as before.
+        let ev = json!({"System":{"Channel":"a"},"winlog":{"channel":"b"}});
+        assert_eq!(Layout::detect(&ev), Layout::Ecs);
     }
 
     #[test]

@@ -25,8 +25,9 @@
 //! - structure it does not understand: unbalanced brackets, an unterminated
 //!   string, nesting deeper than serde_json accepts, text after the object.
 //!
-//! It mirrors `event::Layout::detect` and the first path of `Resolver`'s lists
-//! for `Channel` and `EventID` in each layout, and assumes no `--field-map`
+//! It mirrors `event::Layout::detect` and the first path of `Resolver`'s
+//! gate lists ([`super::GATE_CHANNEL`], [`super::GATE_EVENT_ID`]: the header
+//! only, never the payload) in each layout, and assumes no `--field-map`
 //! override of either (the scanner does not route then). The `peek_agrees`
 //! tests and the event_line fuzz target check it against the parser.
 
@@ -50,7 +51,7 @@ pub fn gate_key(line: &[u8]) -> Option<GateKey<'_>> {
     if line.get(start) != Some(&b'{') {
         return None;
     }
-    let mut top = Wanted::new(&[b"Event", b"winlog", b"Channel", b"EventID"]);
+    let mut top = Wanted::new(&[b"Event", b"winlog", b"System", b"Channel", b"EventID"]);
     let end = members(line, start, &mut |k, v| top.see(k, v))?;
     if skip_ws(line, end) != line.len() || top.duplicate {
         return None;
@@ -74,6 +75,20 @@ pub fn gate_key(line: &[u8]) -> Option<GateKey<'_>> {
         let mut winlog = Wanted::new(&[b"channel", b"event_id"]);
         members(line, s, &mut |k, v| winlog.see(k, v))?;
         (winlog.unique(b"channel")?, winlog.unique(b"event_id")?)
+    } else if is_object(top.get(b"System")) {
+        // Velociraptor: System.Channel, System.EventID.Value.
+        let (sys, _) = top.get(b"System")?;
+        let mut system = Wanted::new(&[b"Channel", b"EventID"]);
+        members(line, sys, &mut |k, v| system.see(k, v))?;
+        let id = system.unique(b"EventID")?;
+        let id = if line[id.0] == b'{' {
+            let mut value = Wanted::new(&[b"Value"]);
+            members(line, id.0, &mut |k, v| value.see(k, v))?;
+            value.unique(b"Value")?
+        } else {
+            id
+        };
+        (system.unique(b"Channel")?, id)
     } else {
         (top.get(b"Channel")?, top.get(b"EventID")?)
     };
@@ -86,16 +101,16 @@ pub fn gate_key(line: &[u8]) -> Option<GateKey<'_>> {
 /// The values of a few keys of one object, with a note of any repeat.
 struct Wanted<'k> {
     keys: &'k [&'k [u8]],
-    found: [Option<Span>; 4],
+    found: [Option<Span>; 5],
     duplicate: bool,
 }
 
 impl<'k> Wanted<'k> {
     fn new(keys: &'k [&'k [u8]]) -> Self {
-        debug_assert!(keys.len() <= 4);
+        debug_assert!(keys.len() <= 5);
         Wanted {
             keys,
-            found: [None; 4],
+            found: [None; 5],
             duplicate: false,
         }
     }
@@ -165,7 +180,7 @@ fn event_id_value(line: &[u8], (s, e): Span) -> Option<Option<i64>> {
 mod tests {
     use super::*;
     use crate::compile::{self, EventSource, FieldId};
-    use crate::event::{FieldMap, Layout, Resolver, parse_line};
+    use crate::event::{FieldMap, GATE_CHANNEL, GATE_EVENT_ID, Layout, Resolver, parse_line};
     use serde_json::Value as Json;
 
     struct Ev<'a>(&'a Json, Layout, &'a Resolver);
@@ -180,7 +195,10 @@ mod tests {
 
     /// What the parser-based gate sees, channel unfolded.
     fn parsed(line: &[u8]) -> Option<(Option<String>, Option<i64>)> {
-        let r = Resolver::new(&["Channel".into(), "EventID".into()], &FieldMap::new());
+        let r = Resolver::new(
+            &[GATE_CHANNEL.into(), GATE_EVENT_ID.into()],
+            &FieldMap::new(),
+        );
         let v = parse_line(line).ok()?;
         let ev = Ev(&v, Layout::detect(&v), &r);
         let (_, id) = compile::gate_inputs(&ev);
@@ -232,6 +250,23 @@ mod tests {
             agrees(r##"{"Channel":"System","EventID":"x"}"##),
             key("System", None)
         );
+        // Velociraptor; the payload's `Channel` (event 104) is not the gate's.
+        assert_eq!(
+            agrees(
+                r##"{"System":{"EventID":{"Value":104},"Channel":"System"},"UserData":{"LogFileCleared":{"Channel":"Security"}}}"##
+            ),
+            key("System", Some(104))
+        );
+        assert_eq!(
+            agrees(r##"{"System":{"EventID":4688,"Channel":"Security"},"EventData":{}}"##),
+            key("Security", Some(4688))
+        );
+        assert_eq!(
+            agrees(
+                r##"{"Event":{"System":{"EventID":104,"Channel":"System"},"UserData":{"L":{"Channel":"Security"}}}}"##
+            ),
+            key("System", Some(104))
+        );
     }
 
     #[test]
@@ -255,6 +290,9 @@ mod tests {
             r##"{"Event":{"System":{"Channel":"S","EventID":1},"System":{}}}"##,
             r##"{"winlog":{"channel":"Security"},"event":{"code":"4624"}}"##,
             r##"{"Event":{},"Event":{"System":{"Channel":"S","EventID":1}}}"##,
+            r##"{"System":{"Channel":"S","EventID":{"Qualifiers":0}}}"##,
+            r##"{"System":{"Channel":"S","EventID":{"Value":1,"Value":2}}}"##,
+            r##"{"System":{"Channel":"S"},"EventID":1}"##,
             "[1]",
             "",
         ] {

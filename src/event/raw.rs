@@ -229,6 +229,8 @@ impl RawIndex {
             Layout::Evtx
         } else if is_object(self.get(line, root, b"winlog")) {
             Layout::Ecs
+        } else if is_object(self.get(line, root, b"System")) {
+            Layout::Velociraptor
         } else {
             Layout::Flat
         })
@@ -430,6 +432,19 @@ mod tests {
                 &["ThreatName", "CommandLine"]
             ),
             ["\"z\"", "\"c\""]
+        );
+        // Velociraptor: payload before the header, `EventID.Value`.
+        assert_eq!(
+            check(
+                r#"{"System":{"EventID":{"Value":104},"Channel":"System","Provider":{"Name":"P"}},"UserData":{"L":{"Channel":"Security"}}}"#,
+                &[
+                    "EventID",
+                    "Channel",
+                    "Provider_Name",
+                    crate::event::GATE_CHANNEL
+                ]
+            ),
+            ["104", "\"Security\"", "\"P\"", "\"System\""]
         );
         assert_eq!(
             check(

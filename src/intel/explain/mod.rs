@@ -218,6 +218,9 @@ pub struct Compiled {
     pub always_evaluated: bool,
     /// Why the rule is selected as it is, in words.
     pub reason: String,
+    /// Items that cannot match on a built-in Security alternative of the
+    /// gate (a value that event writes in another form, not translated).
+    pub values: Vec<String>,
 }
 
 /// The gate, as data and in words.
@@ -455,6 +458,7 @@ fn compiled(c: &CompiledRule, plan: &Plan, stages: &[Stage]) -> Compiled {
         prefilter: PrefilterInfo { by, literals },
         always_evaluated: c.guard == Guard::Always,
         reason,
+        values: c.value_notes.clone(),
     }
 }
 
@@ -542,7 +546,6 @@ fn guard_reason(c: &CompiledRule, view: &GateView<'_>, stages: &[Stage]) -> Stri
     }
 }
 
-/// A search or a negated search: the condition text says it all.
 mod text;
 
 use text::has_not;

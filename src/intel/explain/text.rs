@@ -2,6 +2,7 @@
 
 use super::*;
 
+/// A search or a negated search: the condition text says it all.
 pub(super) fn trivial(n: &CondNode) -> bool {
     match n {
         CondNode::Search { .. } => true,
@@ -317,6 +318,10 @@ impl Explanation {
             },
         ]);
         t.row(vec!["why".into(), self.compiled.reason.clone()]);
+        for (i, note) in self.compiled.values.iter().enumerate() {
+            let key = if i == 0 { "values" } else { "" };
+            t.row(vec![key.into(), note.clone()]);
+        }
         t.render(&mut s, 2);
         s
     }
