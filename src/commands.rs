@@ -180,12 +180,22 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
     {
         eprint_diag("rule skipped", d);
     }
+    for d in &set.duplicates {
+        eprint_diag("warning", d);
+    }
     for d in &plan.warnings {
         eprint_diag("warning", d);
     }
     let rules_skipped = (set.errors.len() + plan.errors.len() + correlations.errors.len()) as u64;
     if cfg.strict && rules_skipped > 0 {
         eprintln!("sigscan: {rules_skipped} rule errors and --strict: stopping");
+        return EXIT_FATAL;
+    }
+    if cfg.strict && !set.duplicates.is_empty() {
+        eprintln!(
+            "sigscan: {} duplicate rule ids and --strict: stopping",
+            set.duplicates.len()
+        );
         return EXIT_FATAL;
     }
     if plan.rules.is_empty() {
@@ -553,9 +563,11 @@ pub fn rules_check(opts: &RuleOptions, json: bool) -> i32 {
         .collect();
     let _ = failed;
     let correlations = CorrelationPlan::build(&set, &plan, None);
+    // A duplicate id is an error here: that copy does not load.
     let errors: Vec<&Diagnostic> = set
         .errors
         .iter()
+        .chain(&set.duplicates)
         .chain(&plan.errors)
         .chain(&correlations.errors)
         .collect();

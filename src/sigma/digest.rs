@@ -12,7 +12,10 @@
 //!   the file's path or name, comments, indentation, line endings, quoting
 //!   style beyond quoted/plain, the order of files and of documents (the
 //!   document digests are sorted). A file that is not valid YAML counts as
-//!   its raw bytes; an unreadable file as the marker "unreadable".
+//!   its raw bytes; an unreadable file as the marker "unreadable". Files
+//!   are found as the loader finds them (dot-directories skipped, a file
+//!   reached twice counted once), and a document whose `id` an earlier one
+//!   has is left out, as the loader leaves it out.
 //! - The options that change what the rules compile to: `--no-logsource` and
 //!   the `--placeholders` values (sorted by name). Not the field map and not
 //!   the sigscan version.
@@ -88,11 +91,26 @@ pub fn document_digest(doc: &Node) -> u64 {
     h.0
 }
 
-/// The digests of every document of one rule file's bytes.
-pub fn file_digests(bytes: &[u8], out: &mut Vec<u64>) {
+/// The digests of every document of one rule file's bytes, leaving out a
+/// document whose `id` is in `seen_ids` (a duplicate that
+/// [`super::RuleSet::load`] does not load either); adds the ids it keeps.
+pub fn file_digests(
+    bytes: &[u8],
+    seen_ids: &mut std::collections::HashSet<String>,
+    out: &mut Vec<u64>,
+) {
     let text = String::from_utf8_lossy(bytes);
     match yaml::parse_documents(&text) {
-        Ok(docs) => out.extend(docs.iter().map(document_digest)),
+        Ok(docs) => {
+            for doc in &docs {
+                if let Some(id) = doc.get("id").and_then(|n| n.as_str()) {
+                    if !seen_ids.insert(id.to_string()) {
+                        continue;
+                    }
+                }
+                out.push(document_digest(doc));
+            }
+        }
         Err(_) => {
             let mut h = Fnv::new();
             h.bytes(b"X");
@@ -109,15 +127,13 @@ pub fn ruleset_hash(
     no_logsource: bool,
     placeholders: &HashMap<String, Vec<String>>,
 ) -> String {
-    let mut files = Vec::new();
     let mut errors = Vec::new();
-    for p in paths {
-        super::collect_rule_files(p, &mut files, &mut errors);
-    }
+    let files = super::rule_files(paths, &mut errors);
     let mut digests = Vec::new();
+    let mut seen_ids = std::collections::HashSet::new();
     for f in &files {
         match std::fs::read(f) {
-            Ok(bytes) => file_digests(&bytes, &mut digests),
+            Ok(bytes) => file_digests(&bytes, &mut seen_ids, &mut digests),
             Err(_) => {
                 let mut h = Fnv::new();
                 h.bytes(b"unreadable");
