@@ -10,7 +10,8 @@ with the same rules. The two sets of (line, rule id) pairs are compared
 rule by rule.
 
 Flattening (Zircolite's layout for evtx_dump records):
-- every scalar leaf becomes a column named by its last key, `#text` and
+- every scalar leaf becomes a column named by its last key with
+  characters other than letters, digits and `_` removed, `#text` and
   `#attributes` left out (`Event.EventData.CommandLine` -> `CommandLine`,
   `Event.System.EventID.#text` -> `EventID`,
   `Event.System.TimeCreated.#attributes.SystemTime` -> `SystemTime`), except
@@ -74,7 +75,10 @@ def leaf_name(path):
         return "Provider_" + path[-1], payload
     if not keys:
         return None, payload
-    return keys[-1], payload
+    # Zircolite's rule for names it has no mapping for: the leaf name with
+    # non-alphanumerics removed (Defender's `New Value` -> `NewValue`).
+    name = "".join(c for c in keys[-1] if c.isalnum() or c == "_")
+    return name or None, payload
 
 
 def flatten(event):

@@ -91,10 +91,15 @@ pub fn document_digest(doc: &Node) -> u64 {
     h.0
 }
 
-/// The digests of every document of one rule file's bytes, leaving out a
-/// document whose `id` is in `seen_ids` (a duplicate that
-/// [`super::RuleSet::load`] does not load either); adds the ids it keeps.
-pub fn file_digests(
+/// The digests of every document of one rule file's bytes.
+pub fn file_digests(bytes: &[u8], out: &mut Vec<u64>) {
+    file_digests_skipping(bytes, &mut std::collections::HashSet::new(), out);
+}
+
+/// [`file_digests`], leaving out a document whose `id` is in `seen_ids` (a
+/// duplicate that [`super::RuleSet::load`] does not load either); adds the
+/// ids it keeps.
+pub fn file_digests_skipping(
     bytes: &[u8],
     seen_ids: &mut std::collections::HashSet<String>,
     out: &mut Vec<u64>,
@@ -133,7 +138,7 @@ pub fn ruleset_hash(
     let mut seen_ids = std::collections::HashSet::new();
     for f in &files {
         match std::fs::read(f) {
-            Ok(bytes) => file_digests(&bytes, &mut seen_ids, &mut digests),
+            Ok(bytes) => file_digests_skipping(&bytes, &mut seen_ids, &mut digests),
             Err(_) => {
                 let mut h = Fnv::new();
                 h.bytes(b"unreadable");
