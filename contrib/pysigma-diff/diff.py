@@ -336,6 +336,11 @@ def main():
     )
     ap.add_argument("--report", required=True, help="JSON report to write")
     ap.add_argument("--samples", type=int, default=5, help="sample lines per side and rule")
+    ap.add_argument(
+        "--known",
+        help="TSV of explained disagreements (set, rule id, cause); "
+        "exit 1 when a disagreement is not listed",
+    )
     args = ap.parse_args()
     rules, failed = convert_rules(args.rules)
     print(f"pySigma converted {len(rules)} rules; {len(failed)} files failed to convert")
@@ -346,6 +351,36 @@ def main():
             name, Path(path), rules, failed, args.sigscan, args.rules, args.samples
         )
     Path(args.report).write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    if args.known:
+        sys.exit(check_known(args.known, report))
+
+
+def check_known(path, report):
+    """Prints disagreements missing from the known list, and listed ones
+    that no longer occur; 1 when there are new ones."""
+    known = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, rid, cause = (line.split("\t") + ["", ""])[:3]
+            known[(name, rid)] = cause
+    seen = set()
+    new = 0
+    for name, s in report["sets"].items():
+        for d in s["disagreements"]:
+            seen.add((name, d["id"]))
+            if (name, d["id"]) in known:
+                print(f"known: {name} {d['id']} ({known[(name, d['id'])]})")
+            else:
+                new += 1
+                print(
+                    f"NEW: {name} {d['id']} {d['title']}: pySigma {d['pysigma']}, "
+                    f"sigscan {d['sigscan']} hits; lines only pySigma {d['pysigma_only']}, "
+                    f"only sigscan {d['sigscan_only']}"
+                )
+    for name, rid in sorted(known.keys() - seen):
+        if name in report["sets"]:
+            print(f"gone: {name} {rid} agrees now; remove it from {path}")
+    return 1 if new else 0
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 # PyPI and takes minutes). Prints the agreement figure per event set and
 # writes the full report (every disagreeing rule with sample lines) to
 # target/pysigma-diff/report.json. See DISAGREEMENTS.md for what each
-# disagreement means.
+# disagreement means; exits 1 when a disagreement is not in known.tsv.
 #
 # Usage: contrib/pysigma-diff/run.sh [SHARED_DIR]   (default: ../shared)
 # Environment: SIGSCAN=path/to/sigscan to skip the release build.
@@ -49,5 +49,7 @@ rules=(--rules "$shared/sigma/rules/windows")
     rules+=(--rules "$shared/sigma/rules-threat-hunting/windows")
 
 "$venv/bin/python" contrib/pysigma-diff/diff.py --sigscan "$SIGSCAN" \
-    "${rules[@]}" "${sets[@]}" --report "$out/report.json"
+    "${rules[@]}" "${sets[@]}" --report "$out/report.json" \
+    --known contrib/pysigma-diff/known.tsv || status=$?
 echo "pysigma-diff: report in $out/report.json"
+exit "${status:-0}"
