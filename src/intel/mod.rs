@@ -195,7 +195,7 @@ fn load(opts: &RuleOptions, extra: Option<PathBuf>) -> Result<(RuleSet, Plan), i
         eprintln!("sigscan: {e}");
         EXIT_FATAL
     })?;
-    let skipped = set.errors.len() + plan.errors.len();
+    let skipped = set.errors.len() + set.duplicates.len() + plan.errors.len();
     if skipped > 0 {
         eprintln!(
             "sigscan: {skipped} rule document(s) did not load and are left out \
