@@ -137,9 +137,11 @@ pub fn check(args: CheckArgs) -> ExitStatus {
         Err(e) => return fail(e),
     };
     let correlations = CorrelationPlan::build(&set, &plan, None);
+    // A duplicate id is an error here: that copy does not load.
     let errors: Vec<&Diagnostic> = set
         .errors
         .iter()
+        .chain(&set.duplicates)
         .chain(&plan.errors)
         .chain(&correlations.errors)
         .collect();
@@ -212,7 +214,7 @@ fn load(
     let mut paths = paths.to_vec();
     paths.extend(extra);
     let loaded = load_rules(&paths, flags)?;
-    let skipped = loaded.set.errors.len() + loaded.plan.errors.len();
+    let skipped = loaded.set.errors.len() + loaded.set.duplicates.len() + loaded.plan.errors.len();
     if skipped > 0 {
         eprintln!(
             "sigscan: {skipped} rule document(s) did not load and are left out \

@@ -149,7 +149,7 @@ impl ScanJob {
         {
             print_diag("rule skipped", d);
         }
-        for d in &plan.warnings {
+        for d in set.duplicates.iter().chain(&plan.warnings) {
             print_diag("warning", d);
         }
         let rules_skipped =
@@ -157,6 +157,12 @@ impl ScanJob {
         if args.strict && rules_skipped > 0 {
             return Err(Fatal(format!(
                 "{rules_skipped} rule errors and --strict: stopping"
+            )));
+        }
+        if args.strict && !set.duplicates.is_empty() {
+            return Err(Fatal(format!(
+                "{} duplicate rule ids and --strict: stopping",
+                set.duplicates.len()
             )));
         }
         if plan.rules.is_empty() {

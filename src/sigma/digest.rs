@@ -12,7 +12,10 @@
 //!   the file's path or name, comments, indentation, line endings, quoting
 //!   style beyond quoted/plain, the order of files and of documents (the
 //!   document digests are sorted). A file that is not valid YAML counts as
-//!   its raw bytes; an unreadable file as the marker "unreadable".
+//!   its raw bytes; an unreadable file as the marker "unreadable". The
+//!   documents are those the loader loaded ([`RuleSet::digests`]): files
+//!   found as it finds them (dot-directories skipped, a file reached twice
+//!   counted once), and a document whose `id` an earlier one has left out.
 //! - The options that change what the rules compile to: `--no-logsource` and
 //!   the `--placeholders` values (sorted by name). Not the field map and not
 //!   the sigscan version.

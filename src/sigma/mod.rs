@@ -3,6 +3,12 @@
 //! Loading never fails as a whole. Every document of every file becomes a
 //! rule, a filter, a correlation, or a [`Diagnostic`] naming file, line and
 //! reason, and the caller decides what to do with the errors (`--strict`).
+//! A document whose `id` an earlier document already has is not loaded but
+//! recorded in [`RuleSet::duplicates`]: a rules directory mounted twice over
+//! (a Kubernetes ConfigMap's `..data/` copies, a rule pasted into two
+//! folders) must not report every hit twice. Directories are walked with
+//! symbolic links followed and loops detected, dot-named entries skipped
+//! ([`collect_rule_files`]).
 //! Correlations are parsed here (`correlation.rs`); their references to
 //! other documents are resolved by `correlate`. This module knows
 //! nothing of literals, JSON or scanning: it produces the model that
@@ -17,6 +23,7 @@ pub mod maps;
 pub mod value;
 pub mod yaml;
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +47,8 @@ pub enum DiagnosticKind {
     /// A correlation's references do not resolve (unknown, ambiguous, a
     /// loop, a missing group-by field).
     Reference,
+    /// Another document has the same `id`; this one is not loaded.
+    Duplicate,
     /// Not an error: something the rule does that is likely a mistake.
     Warning,
 }
@@ -196,54 +205,122 @@ pub struct RuleSet {
     pub errors: Vec<Diagnostic>,
     /// Number of documents seen (rules, filters, correlations and failures).
     pub documents: usize,
-    /// One digest per document (or per unparsable file) loaded, for the
-    /// rule-set hash ([`digest`]).
+    /// One digest per document (or per unparsable or unreadable file)
+    /// loaded, for the rule-set hash ([`digest`]); duplicates left out.
     pub digests: Vec<u64>,
+    /// Documents not loaded because an earlier document has the same `id`
+    /// (`--strict` makes them fatal). Each names the copy that was kept.
+    pub duplicates: Vec<Diagnostic>,
+    /// The first document seen with each `id`: where, and its digest (to
+    /// tell a copy from a different rule with the same id).
+    first_by_id: HashMap<String, FirstCopy>,
+}
+
+/// Where the loaded copy of an `id` came from.
+#[derive(Debug)]
+struct FirstCopy {
+    file: PathBuf,
+    line: usize,
+    digest: u64,
 }
 
 /// Collects rule files: a file as is, a directory recursively (`*.yml`,
-/// `*.yaml`), sorted for a stable order. Unreadable paths become diagnostics.
+/// `*.yaml`), sorted by name for a stable order. Unreadable paths become
+/// diagnostics.
+///
+/// Symbolic links are followed, with loop detection: a link leading back to
+/// one of its own ancestors is reported once and not entered again. Entries
+/// whose name starts with `.` below `path` are skipped, directories and
+/// files: a Kubernetes ConfigMap volume keeps its real files in
+/// `..<timestamp>/` behind a `..data` link and links every file from the top
+/// (`rule.yml -> ..data/rule.yml`), so walking the dot-directories would load
+/// every rule three times; `.git` and editor lock files (`.#rule.yml`) are
+/// no rules either. `path` itself is honoured even when dot-named.
 pub fn collect_rule_files(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => {
-            errors.push(diag(
-                DiagnosticKind::Io,
-                path,
-                0,
-                None,
-                None,
-                format!("cannot read rule path: {e}"),
-            ));
-            return;
-        }
-    };
-    if meta.is_file() {
-        out.push(path.to_path_buf());
-        return;
-    }
-    let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-        Err(e) => {
-            errors.push(diag(
-                DiagnosticKind::Io,
-                path,
-                0,
-                None,
-                None,
-                format!("cannot read rule directory: {e}"),
-            ));
-            return;
-        }
-    };
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            collect_rule_files(&p, out, errors);
-        } else if p.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-            out.push(p);
+    let walk = walkdir::WalkDir::new(path)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_dot_named(e.file_name()));
+    for entry in walk {
+        match entry {
+            // A file given as the path is a rule file whatever its name.
+            Ok(e) if e.file_type().is_file() && (e.depth() == 0 || is_rule_file_name(e.path())) => {
+                out.push(e.into_path())
+            }
+            Ok(_) => {}
+            Err(e) => {
+                if let Some(d) = walk_diagnostic(path, &e) {
+                    errors.push(d);
+                }
+            }
         }
     }
+}
+
+/// Every rule file under `paths`, walked with [`collect_rule_files`] in the
+/// order given. A file reached twice (the same path given twice, a
+/// directory and a file in it, two links to one file) is listed once, at
+/// its first place.
+pub fn rule_files(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for p in paths {
+        collect_rule_files(p, &mut files, errors);
+    }
+    let mut seen = HashSet::new();
+    files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
+    files
+}
+
+fn is_dot_named(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+fn is_rule_file_name(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "yml" || e == "yaml")
+}
+
+/// What a walk error means for the user, or `None` for a dangling link
+/// that could not have been a rule file.
+fn walk_diagnostic(root: &Path, e: &walkdir::Error) -> Option<Diagnostic> {
+    let at = e.path().unwrap_or(root);
+    if let Some(ancestor) = e.loop_ancestor() {
+        return Some(diag(
+            DiagnosticKind::Io,
+            at,
+            0,
+            None,
+            None,
+            format!(
+                "symbolic link loop: {} leads back to {}; not followed again",
+                at.display(),
+                ancestor.display()
+            ),
+        ));
+    }
+    let not_found = e
+        .io_error()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound);
+    if e.depth() > 0 && not_found && !is_rule_file_name(at) {
+        return None;
+    }
+    let what = if e.depth() == 0 {
+        "cannot read rule path"
+    } else {
+        "cannot read rule directory entry"
+    };
+    let reason = match e.io_error() {
+        Some(io) => io.to_string(),
+        None => e.to_string(),
+    };
+    Some(diag(
+        DiagnosticKind::Io,
+        at,
+        0,
+        None,
+        None,
+        format!("{what}: {reason}"),
+    ))
 }
 
 fn diag(
@@ -268,10 +345,7 @@ impl RuleSet {
     /// Loads every rule file under `paths`.
     pub fn load(paths: &[PathBuf]) -> RuleSet {
         let mut set = RuleSet::default();
-        let mut files = Vec::new();
-        for p in paths {
-            collect_rule_files(p, &mut files, &mut set.errors);
-        }
+        let files = rule_files(paths, &mut set.errors);
         for f in &files {
             match std::fs::read(f) {
                 Ok(bytes) => {
@@ -316,6 +390,9 @@ impl RuleSet {
         };
         for doc in docs {
             self.documents += 1;
+            if self.is_duplicate(file, &doc) {
+                continue;
+            }
             self.digests.push(digest::document_digest(&doc));
             if doc.get("correlation").is_some() {
                 match correlation::parse(file, &doc) {
@@ -332,6 +409,54 @@ impl RuleSet {
                     Ok(r) => self.rules.push(r),
                     Err(d) => self.errors.push(d),
                 }
+            }
+        }
+    }
+}
+
+impl RuleSet {
+    /// Whether an earlier document has `doc`'s `id`; records the duplicate
+    /// if so, else remembers `doc` as the first with its id. Rules, filters
+    /// and correlations share one id space (correlations name rules and
+    /// other correlations by id). The first copy in load order (the paths
+    /// in the order given, each walked in name order) is the one loaded.
+    fn is_duplicate(&mut self, file: &Path, doc: &Node) -> bool {
+        let Some(id) = doc.get("id").and_then(|n| n.as_str()) else {
+            return false;
+        };
+        let digest = digest::document_digest(doc);
+        match self.first_by_id.get(id) {
+            None => {
+                self.first_by_id.insert(
+                    id.to_string(),
+                    FirstCopy {
+                        file: file.to_path_buf(),
+                        line: doc.line,
+                        digest,
+                    },
+                );
+                false
+            }
+            Some(first) => {
+                let same = if first.digest == digest {
+                    "an identical document"
+                } else {
+                    "a different document with the same id"
+                };
+                let message = format!(
+                    "duplicate id: {}:{} has it too and was loaded ({same}); this copy is not",
+                    first.file.display(),
+                    first.line,
+                );
+                self.duplicates.push(diag(
+                    DiagnosticKind::Duplicate,
+                    file,
+                    doc.line,
+                    Some(id.to_string()),
+                    str_field(doc, "title"),
+                    message,
+                ));
+                true
             }
         }
     }
@@ -625,6 +750,64 @@ mod tests {
         assert!(s.errors[0].message.contains("unknown modifier"));
         assert!(s.errors[1].message.contains("missing `detection`"));
         assert_eq!(s.documents, 3);
+    }
+
+    #[test]
+    fn a_duplicate_id_keeps_the_first_document() {
+        let rule = |title: &str| {
+            format!("title: {title}\nid: same\ndetection:\n  sel: {{F: 1}}\n  condition: sel\n")
+        };
+        let s = load(&format!(
+            "{}---\n{}---\n{}",
+            rule("one"),
+            rule("two"),
+            rule("one")
+        ));
+        assert_eq!(s.documents, 3);
+        assert_eq!(s.rules.len(), 1);
+        assert_eq!(s.rules[0].title, "one");
+        assert!(s.errors.is_empty());
+        let lines: Vec<usize> = s.duplicates.iter().map(|d| d.line).collect();
+        assert_eq!(lines, [7, 13]);
+        assert!(
+            s.duplicates[0]
+                .message
+                .contains("t.yml:1 has it too and was loaded (a different document")
+        );
+        assert!(s.duplicates[1].message.contains("(an identical document)"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn walk_skips_dot_entries_and_survives_loops() {
+        use std::os::unix::fs::symlink;
+        let tmp = tempfile::TempDir::new().unwrap();
+        let root = tmp.path();
+        for f in [
+            "..2024/r.yml",
+            ".git/x.yml",
+            "sub/s.yaml",
+            "sub/.#s.yml",
+            "notes.txt",
+        ] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "").unwrap();
+        }
+        symlink("..2024", root.join("..data")).unwrap();
+        symlink("..data/r.yml", root.join("r.yml")).unwrap();
+        symlink("..", root.join("sub/loop")).unwrap();
+        symlink("gone.yml", root.join("dangling.txt")).unwrap();
+        let (mut files, mut errors) = (Vec::new(), Vec::new());
+        collect_rule_files(root, &mut files, &mut errors);
+        let rel: Vec<_> = files
+            .iter()
+            .map(|f| f.strip_prefix(root).unwrap())
+            .collect();
+        assert_eq!(rel, [Path::new("r.yml"), Path::new("sub/s.yaml")]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].message.starts_with("symbolic link loop"));
+        assert!(errors[0].file.ends_with("sub/loop"));
     }
 
     #[test]
