@@ -641,28 +641,3 @@ pub fn rules_check(opts: &RuleOptions, json: bool) -> i32 {
         EXIT_PARTIAL
     }
 }
-
-/// Runs `sigscan gen`: writes the corpus and prints its summary on stderr.
-pub fn generate(cfg: &crate::r#gen::GenConfig, output: Option<&Path>) -> i32 {
-    let mut out = match Output::open(output) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("sigscan: {e}");
-            return EXIT_FATAL;
-        }
-    };
-    match crate::r#gen::generate(cfg, &mut out).and_then(|s| out.commit().map(|()| s)) {
-        Ok(s) => {
-            eprintln!(
-                "{{\"bytes\":{},\"events\":{},\"seed_hits\":{}}}",
-                s.bytes, s.events, s.seed_hits
-            );
-            EXIT_OK
-        }
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
-        Err(e) => {
-            eprintln!("sigscan: gen: {e}");
-            EXIT_FATAL
-        }
-    }
-}

@@ -51,7 +51,6 @@ pub mod commands;
 pub mod compile;
 pub mod correlate;
 pub mod event;
-pub mod r#gen;
 pub mod intel;
 pub mod output;
 pub mod prefilter;
