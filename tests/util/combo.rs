@@ -37,23 +37,6 @@ impl Config {
             },
         }
     }
-
-    /// The same configuration as `sigscan scan` flags.
-    pub fn cli_args(self) -> Vec<String> {
-        let mut a = vec![
-            "--engine".to_string(),
-            self.engine.name().to_string(),
-            "-j".to_string(),
-            self.threads.to_string(),
-            "--chunk-size".to_string(),
-            self.chunk_size.to_string(),
-            "--no-pin".to_string(),
-        ];
-        if !self.mmap {
-            a.push("--no-mmap".to_string());
-        }
-        a
-    }
 }
 
 impl fmt::Display for Config {
@@ -106,22 +89,4 @@ pub fn configs_of(engine: EngineKind) -> impl Iterator<Item = Config> {
 /// Every configuration: [`engines`] × [`configs_of`], engine by engine.
 pub fn configs() -> impl Iterator<Item = Config> {
     engines().into_iter().flat_map(configs_of)
-}
-
-/// Runs `f` once per configuration; when one panics, stderr names the configuration
-/// before the panic goes on.
-pub fn for_each_config(mut f: impl FnMut(Config)) {
-    struct Named(Config);
-    impl Drop for Named {
-        fn drop(&mut self) {
-            if std::thread::panicking() {
-                eprintln!("failed under configuration {}", self.0);
-            }
-        }
-    }
-    for cfg in configs() {
-        let guard = Named(cfg);
-        f(cfg);
-        drop(guard);
-    }
 }

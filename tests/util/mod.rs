@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 // Re-exports for the test files; each uses some of them.
 #[allow(unused_imports)]
-pub use combo::{Config, configs, configs_of, engines, for_each_config};
+pub use combo::{Config, configs, configs_of, engines};
 #[allow(unused_imports)]
 pub use run::{Run, Sigscan, sigscan};
 
