@@ -4,7 +4,8 @@
 #   benches/compare.sh [--size BYTES] [--runs N] [--skip-mordor]
 #
 # Corpora (written to bench-out/, ignored by git):
-#   gen-1g.ndjson   `sigscan gen --size 1g --seed 1`: synthetic evtx_dump events
+#   gen-1g.ndjson   `sigscan-gen --size 1g --seed 1` (tools/gen): synthetic
+#                   evtx_dump events
 #   mordor-all.ndjson  ../shared/events/otrf-mordor-windows-host-all.ndjson.zst,
 #                      decompressed (1.56 GB)
 # Rows, each the best of N warm-cache runs:
@@ -14,8 +15,9 @@
 #                     (rules/windows + rules-threat-hunting/windows, mordor);
 #                     also one thread, and without logsource routing
 # Prints a Markdown table: seconds, GB/s, events/s, hits, and ratios against
-# ripgrep and the raw scan. Needs a release build; builds one with the
-# hyperscan feature when libhyperscan is installed.
+# ripgrep and the raw scan. Needs a release build (sigscan and the generator,
+# the workspace's default members); builds one with the hyperscan feature when
+# libhyperscan is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=1g runs=3 mordor=1
@@ -31,15 +33,18 @@ features=""
 if pkg-config --exists libhs 2>/dev/null || [ -e /usr/include/hs/hs.h ]; then features="--features hyperscan"; fi
 cargo build --release $features >&2
 bin=target/release/sigscan
+gen_bin=target/release/sigscan-gen
 out=bench-out
 mkdir -p $out
 shared=../shared
 seed_rule=corpora/rules/posh_win_api_functions.yml
-sed -n "/ScriptBlockText|contains:/,/condition:/p" $seed_rule | sed -n "s/^ *- '\(.*\)'$/\1/p" > $out/seed-literals.txt
+# The seed rule's 38 literals, from the generator's one copy (its tests check
+# it against the rule file).
+$gen_bin --needles > $out/seed-literals.txt
 [ "$(wc -l < $out/seed-literals.txt)" -eq 38 ] || { echo "expected 38 seed literals" >&2; exit 1; }
 
 gen=$out/gen-$size.ndjson
-[ -s "$gen" ] && [ -s $out/gen-summary.json ] || $bin gen --size "$size" --seed 1 -o "$gen" 2> $out/gen-summary.json
+[ -s "$gen" ] && [ -s $out/gen-summary.json ] || $gen_bin --size "$size" --seed 1 -o "$gen" 2> $out/gen-summary.json
 cat $out/gen-summary.json 2>/dev/null >&2 || true
 expected_hits=$(grep -o '"seed_hits":[0-9]*' $out/gen-summary.json | cut -d: -f2)
 

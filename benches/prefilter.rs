@@ -30,47 +30,9 @@ use sigscan::prefilter::aho::{AhoScanner, ascii_lowercase_into};
 use sigscan::prefilter::hyperscan::{HsScanner, HsSyntax};
 use sigscan::prefilter::{LiteralScanner, for_each_candidate_line};
 
-/// `ScriptBlockText|contains` of Sigma rule 9f22ccd5-a435-453b-af96-bf99cbb594d4.
-const LITERALS: [&str; 38] = [
-    "AddSecurityPackage",
-    "AdjustTokenPrivileges",
-    "CloseHandle",
-    "CreateProcessWithToken",
-    "CreateRemoteThread",
-    "CreateThread",
-    "CreateUserThread",
-    "DangerousGetHandle",
-    "DuplicateTokenEx",
-    "EnumerateSecurityPackages",
-    "FreeLibrary",
-    "GetDelegateForFunctionPointer",
-    "GetLogonSessionData",
-    "GetModuleHandle",
-    "GetProcAddress",
-    "GetProcessHandle",
-    "GetTokenInformation",
-    "ImpersonateLoggedOnUser",
-    "LoadLibrary",
-    "memcpy",
-    "MiniDumpWriteDump",
-    "OpenDesktop",
-    "OpenProcess",
-    "OpenProcessToken",
-    "OpenThreadToken",
-    "OpenWindowStation",
-    "QueueUserApc",
-    "ReadProcessMemory",
-    "RevertToSelf",
-    "RtlCreateUserThread",
-    "SetThreadToken",
-    "VirtualAlloc",
-    "VirtualFree",
-    "VirtualProtect",
-    "WaitForSingleObject",
-    "WriteInt32",
-    "WriteProcessMemory",
-    "ZeroFreeGlobalAllocUnicode",
-];
+/// `ScriptBlockText|contains` of Sigma rule 9f22ccd5-a435-453b-af96-bf99cbb594d4,
+/// shared with the corpus generator.
+const LITERALS: [&str; 38] = sigscan_gen::SEED_NEEDLES;
 
 /// Filler words. Every word is emitted between non-alphanumeric bytes, and
 /// every literal is alphanumeric, so a literal can only occur inside one

@@ -1,6 +1,6 @@
 //! End-to-end and field-extraction benches.
 //!
-//! - `scan/seed_rule`: the seed rule over a generated corpus (`sigscan gen`),
+//! - `scan/seed_rule`: the seed rule over a generated corpus (`sigscan-gen`),
 //!   per engine, through the real scan loop (chunks, workers, verification).
 //!   The hit count is checked against the generator's own count first: a
 //!   fast wrong answer fails.
@@ -13,10 +13,10 @@ use std::io;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sigscan::compile::{CompileOptions, Plan};
 use sigscan::event::{FieldMap, Layout, Resolver, parse_line};
-use sigscan::r#gen::{GenConfig, generate};
 use sigscan::prefilter::EngineKind;
 use sigscan::scan::{Hit, HitSink, Input, InputSummary, ReadOptions, ScanOptions, Scanner, Source};
 use sigscan::sigma::RuleSet;
+use sigscan_gen::{GenConfig, generate};
 
 const SEED_RULE: &str = include_str!("../corpora/rules/posh_win_api_functions.yml");
 const CORPUS_BYTES: u64 = 32 << 20;

@@ -53,7 +53,6 @@ pub mod cli;
 pub mod compile;
 pub mod correlate;
 pub mod event;
-pub mod r#gen;
 pub mod intel;
 pub mod output;
 pub mod prefilter;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use sigscan::cli::{self, ExitStatus};
 
 #[global_allocator]
@@ -28,8 +28,6 @@ fn version() -> &'static str {
 enum Command {
     /// Scan NDJSON inputs with Sigma rules; hits go to stdout as JSON Lines.
     Scan(Box<cli::scan::ScanArgs>),
-    /// Write a synthetic NDJSON corpus (evtx_dump layout) to stdout or a file.
-    Gen(GenArgs),
     /// Benchmark reference: read every byte of the files once (mmap, all threads).
     #[command(hide = true)]
     Memscan {
@@ -59,36 +57,6 @@ enum RulesCommand {
     Coverage(cli::rules::CoverageArgs),
 }
 
-#[derive(Args)]
-struct GenArgs {
-    /// Bytes to write (at least; the last line is completed). Suffixes k, m, g (powers of 1024).
-    #[arg(long, value_parser = parse_size)]
-    size: u64,
-    /// PRNG seed: the same seed gives the same bytes.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Fraction of PowerShell 4104 events that contain a seed-rule string.
-    #[arg(long, default_value_t = 0.01)]
-    hit_rate: f64,
-    /// Write to FILE instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    output: Option<PathBuf>,
-}
-
-fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let (num, mul) = match s.as_bytes().last().map(u8::to_ascii_lowercase) {
-        Some(b'k') => (&s[..s.len() - 1], 1u64 << 10),
-        Some(b'm') => (&s[..s.len() - 1], 1 << 20),
-        Some(b'g') => (&s[..s.len() - 1], 1 << 30),
-        _ => (s, 1),
-    };
-    num.parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(mul))
-        .ok_or_else(|| format!("not a size: {s:?}"))
-}
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -110,14 +78,6 @@ fn main() -> ExitCode {
             println!("{}", sigscan::scan::memscan(&files, t));
             ExitStatus::Ok
         }
-        Command::Gen(a) => cli::generate::run(
-            &sigscan::r#gen::GenConfig {
-                size: a.size,
-                seed: a.seed,
-                hit_rate: a.hit_rate,
-            },
-            a.output.as_deref(),
-        ),
         Command::Rules { command } => match command {
             RulesCommand::Check(a) => cli::rules::check(a),
             RulesCommand::Explain(a) => cli::rules::explain(a),

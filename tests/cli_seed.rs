@@ -16,9 +16,11 @@
 //! run, `event` is the parsed line. `--no-event`
 //! drops `event`; `--stats` adds one JSON object on stderr and leaves stdout unchanged.
 
+mod util;
+
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus};
+use std::path::PathBuf;
+use std::process::ExitStatus;
 
 use serde_json::Value;
 
@@ -103,10 +105,6 @@ const STATS_KEYS: [&str; 10] = [
     "elapsed_s",
 ];
 
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// What one run of the binary produced.
 struct Run {
     status: ExitStatus,
@@ -117,17 +115,15 @@ struct Run {
 
 /// Runs `sigscan scan --rules RULE <flags> <inputs>` in the crate root and parses stdout as
 /// JSON Lines (every line must be JSON; no blank lines, no CR).
-fn sigscan(flags: &[&str], inputs: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_sigscan"))
-        .current_dir(manifest_dir())
+fn seed_scan(flags: &[&str], inputs: &[&str]) -> Run {
+    let out = util::sigscan()
         .arg("scan")
         .arg("--rules")
         .arg(RULE)
         .args(flags)
         .args(inputs)
-        .output()
-        .expect("failed to start the sigscan binary");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        .run();
+    let stderr = out.stderr;
     let stdout = String::from_utf8(out.stdout)
         .unwrap_or_else(|e| panic!("stdout is not UTF-8: {e}\nstderr:\n{stderr}"));
     assert!(
@@ -154,7 +150,7 @@ fn sigscan(flags: &[&str], inputs: &[&str]) -> Run {
 
 /// `path` as given on the command line, resolved like the binary resolves it (cwd = crate root).
 fn resolve(path: &str) -> PathBuf {
-    manifest_dir().join(path)
+    util::root().join(path)
 }
 
 /// The file's lines as (byte offset of the line start, line bytes without the `\n`), index 0 =
@@ -302,7 +298,7 @@ fn assert_exit_ok(run: &Run) {
 
 #[test]
 fn seed_corpora_hits_match_expected_tsv() {
-    let run = sigscan(&[], &SEED_FILES);
+    let run = seed_scan(&[], &SEED_FILES);
     assert_exit_ok(&run);
     let got = check_records(&run.records, &SEED_FILES, true);
     let want = in_input_order(expected_seed_hits(), &SEED_FILES);
@@ -320,9 +316,9 @@ fn seed_corpora_hits_match_expected_tsv() {
 
 #[test]
 fn seed_corpora_no_event_omits_event() {
-    let full = sigscan(&[], &SEED_FILES);
+    let full = seed_scan(&[], &SEED_FILES);
     assert_exit_ok(&full);
-    let run = sigscan(&["--no-event"], &SEED_FILES);
+    let run = seed_scan(&["--no-event"], &SEED_FILES);
     assert_exit_ok(&run);
     let hits = check_records(&run.records, &SEED_FILES, false);
     assert_eq!(
@@ -349,9 +345,9 @@ fn seed_corpora_no_event_omits_event() {
 
 #[test]
 fn seed_corpora_stats_on_stderr() {
-    let full = sigscan(&[], &SEED_FILES);
+    let full = seed_scan(&[], &SEED_FILES);
     assert_exit_ok(&full);
-    let run = sigscan(&["--stats"], &SEED_FILES);
+    let run = seed_scan(&["--stats"], &SEED_FILES);
     assert_exit_ok(&run);
     assert_eq!(run.records, full.records, "--stats changed stdout");
 
@@ -457,14 +453,10 @@ fn expected_evtx_hits(data: &[u8]) -> BTreeSet<u64> {
 
 #[test]
 fn seed_rule_over_real_powershell_4104_events() {
-    let path = manifest_dir().join("../shared/events/evtx-powershell-4104.ndjson");
-    if !path.is_file() {
-        eprintln!(
-            "note: {} is absent; skipping the real-data seed test",
-            path.display()
-        );
+    let Some(shared) = util::shared(&["events/evtx-powershell-4104.ndjson"]) else {
         return;
-    }
+    };
+    let path = shared.join("events/evtx-powershell-4104.ndjson");
     assert_eq!(STRINGS.len(), 38);
     let data = std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     let want = expected_evtx_hits(&data);
@@ -474,7 +466,7 @@ fn seed_rule_over_real_powershell_4104_events() {
     );
 
     let given = path.to_str().expect("non-UTF-8 path to ../shared");
-    let run = sigscan(&[], &[given]);
+    let run = seed_scan(&[], &[given]);
     assert_exit_ok(&run);
     let got: Vec<u64> = check_records(&run.records, &[given], true)
         .into_iter()

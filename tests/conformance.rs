@@ -27,16 +27,15 @@
 //! any rule of the case hits it. All failures of all cases are collected and
 //! reported together at the end.
 
+mod util;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use sigscan::compile::{CompileOptions, Plan};
 use sigscan::event::FieldMap;
-use sigscan::prefilter::EngineKind;
-use sigscan::scan::{
-    DEFAULT_CHUNK, Hit, HitSink, Input, InputSummary, ReadOptions, ScanOptions, Scanner, Source,
-};
+use sigscan::scan::{Hit, HitSink, Input, InputSummary, Scanner, Source};
 use sigscan::sigma::RuleSet;
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -53,7 +52,7 @@ struct Case {
 }
 
 fn case_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance")
+    util::root().join("tests/conformance")
 }
 
 fn scalar_text(y: &Yaml) -> Option<String> {
@@ -203,14 +202,6 @@ impl HitSink for Collect {
     }
 }
 
-fn engines() -> Vec<EngineKind> {
-    let mut v = vec![EngineKind::None, EngineKind::Rust];
-    if cfg!(feature = "hyperscan") {
-        v.push(EngineKind::Hyperscan);
-    }
-    v
-}
-
 /// Compiles the case's rule text; `Err` carries every diagnostic.
 fn compile(case: &Case) -> Result<Plan, Vec<String>> {
     let mut set = RuleSet::default();
@@ -275,7 +266,7 @@ fn run_case(case: &Case, tmp: &Path) -> Option<String> {
     let want: BTreeSet<u64> = (1..=case.matches.len() as u64).collect();
     // Outcome (hit set, or a scan problem) → the configurations that produced it.
     let mut outcomes: BTreeMap<Result<Vec<u64>, String>, Vec<String>> = BTreeMap::new();
-    for engine in engines() {
+    for engine in util::engines() {
         let plan = compile(case).expect("compiled above");
         let scanner = match Scanner::new(plan, engine, &FieldMap::new()) {
             Ok(s) => s,
@@ -287,34 +278,19 @@ fn run_case(case: &Case, tmp: &Path) -> Option<String> {
                 continue;
             }
         };
-        for threads in [1, 2] {
-            for (chunk, mmap) in [(1, true), (1, false), (DEFAULT_CHUNK, true)] {
-                let mut sink = Collect::default();
-                let opts = ScanOptions {
-                    threads,
-                    pin: false,
-                    read: ReadOptions {
-                        chunk_size: chunk,
-                        mmap,
-                    },
-                };
-                scanner.scan(&inputs, opts, &mut sink);
-                let cfg = format!(
-                    "{}/threads={threads}/chunk={}{}",
-                    engine.name(),
-                    if chunk == 1 { "1B" } else { "default" },
-                    if mmap { "" } else { "/stream" }
-                );
-                let outcome = if !sink.invalid.is_empty() || !sink.errors.is_empty() {
-                    Err(format!(
-                        "scan problems: invalid lines {:?}, errors {:?}",
-                        sink.invalid, sink.errors
-                    ))
-                } else {
-                    Ok(sink.lines.into_iter().collect())
-                };
-                outcomes.entry(outcome).or_default().push(cfg);
-            }
+        for config in util::configs_of(engine) {
+            let mut sink = Collect::default();
+            scanner.scan(&inputs, config.scan_options(), &mut sink);
+            let cfg = config.to_string();
+            let outcome = if !sink.invalid.is_empty() || !sink.errors.is_empty() {
+                Err(format!(
+                    "scan problems: invalid lines {:?}, errors {:?}",
+                    sink.invalid, sink.errors
+                ))
+            } else {
+                Ok(sink.lines.into_iter().collect())
+            };
+            outcomes.entry(outcome).or_default().push(cfg);
         }
     }
     let _ = std::fs::remove_file(&path);
@@ -386,7 +362,7 @@ fn conformance() {
             .map(|(f, n)| format!("{f} {n}"))
             .collect::<Vec<_>>()
             .join(", "),
-        engines()
+        util::engines()
             .iter()
             .map(|e| e.name())
             .collect::<Vec<_>>()

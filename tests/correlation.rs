@@ -19,47 +19,16 @@
 //! chunks, the Rust engine; one thread, no prefilter), which must print the
 //! same bytes: input order across threads is not time order.
 
-use std::path::Path;
-use std::process::Command;
+mod util;
 
 use serde_json::{Value, json};
+use util::Run;
 
 const DIR: &str = "tests/correlation";
 
 const FAILED_LOGON: &str = "6a1f0c2e-4625-4e0b-9d1e-0000000c0001";
 const NETWORK_LOGON: &str = "6a1f0c2e-4624-4e0b-9d1e-0000000c0002";
 const BURST: &str = "6a1f0c2e-c001-4e0b-9d1e-0000000c0101";
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn records(&self) -> Vec<Value> {
-        self.stdout
-            .lines()
-            .map(|l| {
-                serde_json::from_str(l)
-                    .unwrap_or_else(|e| panic!("not JSON ({e}): {l}\nstderr:\n{}", self.stderr))
-            })
-            .collect()
-    }
-}
-
-fn sigscan(args: &[String]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_sigscan"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("failed to start the sigscan binary");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 fn path(name: &str) -> String {
     format!("{DIR}/{name}")
@@ -82,12 +51,20 @@ fn scan(rules: &[&str], inputs: &[&str], extra: &[&str]) -> Run {
         }
         args.extend(extra.iter().chain(config).map(|s| s.to_string()));
         args.extend(inputs.iter().map(|i| path(i)));
-        let run = sigscan(&args);
+        let run = util::run(&args);
         match &first {
             None => first = Some(run),
             Some(f) => {
-                assert_eq!(run.stdout, f.stdout, "output differs with {config:?}");
-                assert_eq!(run.code, f.code, "exit status differs with {config:?}");
+                assert_eq!(
+                    run.stdout_str(),
+                    f.stdout_str(),
+                    "output differs with {config:?}"
+                );
+                assert_eq!(
+                    run.status.code(),
+                    f.status.code(),
+                    "exit status differs with {config:?}"
+                );
             }
         }
     }
@@ -176,7 +153,7 @@ fn failed_logon_burst_across_a_window_edge() {
         &["failed_logons.ndjson"],
         &[],
     );
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{}", run.stderr);
     let (hits, records) = split(&run);
     // The failed-logon rule is referenced by a correlation without
     // `generate`: its 19 hits are withheld. The network-logon rule is not
@@ -261,7 +238,7 @@ fn failed_logon_burst_reports_events_without_time() {
 #[test]
 fn password_spraying() {
     let run = scan(&["logon_rules.yml", "spray.yml"], &["spray.ndjson"], &[]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{}", run.stderr);
     let (hits, records) = split(&run);
     assert!(hits.is_empty(), "{hits:?}");
     // 192.0.2.10 tries u1, u2, u3, u2, u4 within four minutes: four names
@@ -306,7 +283,7 @@ fn password_spraying() {
 #[test]
 fn download_then_execution() {
     let run = scan(&["download_exec.yml"], &["download_exec.ndjson"], &[]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{}", run.stderr);
     let (hits, records) = split(&run);
     const WRITTEN: &str = "6a1f0c2e-0011-4e0b-9d1e-0000000c0011";
     const EXECUTED: &str = "6a1f0c2e-0012-4e0b-9d1e-0000000c0012";
@@ -386,7 +363,7 @@ fn download_then_execution() {
 #[test]
 fn failed_logons_then_success_chain() {
     let run = scan(&["chain.yml"], &["chain.ndjson"], &["--stats"]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{}", run.stderr);
     let (hits, records) = split(&run);
     // Neither the base rules nor the inner correlation report on their own.
     assert!(hits.is_empty(), "{hits:?}");
@@ -431,25 +408,24 @@ fn chain_inner_correlation_reports_when_asked() {
     // inner correlation and the success rule now report on their own; the
     // failure rule is referenced only by the inner one (no `generate`).
     let dir = tempfile::tempdir().unwrap();
-    let text =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path("chain.yml")))
-            .unwrap()
-            .replacen(
-                "    timespan: 10m\nlevel: high",
-                "    timespan: 10m\n    generate: true\nlevel: high",
-                1,
-            );
+    let text = std::fs::read_to_string(util::root().join(path("chain.yml")))
+        .unwrap()
+        .replacen(
+            "    timespan: 10m\nlevel: high",
+            "    timespan: 10m\n    generate: true\nlevel: high",
+            1,
+        );
     assert!(text.contains("generate: true"));
     let rules = dir.path().join("chain.yml");
     std::fs::write(&rules, text).unwrap();
-    let run = sigscan(&[
+    let run = util::run(&[
         "scan".into(),
         "--no-event".into(),
         "--rules".into(),
         rules.display().to_string(),
         path("chain.ndjson"),
     ]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{}", run.stderr);
     let (hits, records) = split(&run);
     const SUCCESS: &str = "6a1f0c2e-4624-4e0b-9d1e-0000000c0004";
     let f = path("chain.ndjson");
@@ -540,7 +516,7 @@ fn groups_interleaved_across_two_files() {
     // Either input order gives the same records: they follow event time.
     for inputs in [[a, b], [b, a]] {
         let run = scan(&["logon_rules.yml", "bursts.yml"], &inputs, &[]);
-        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        assert_eq!(run.status.code(), Some(0), "{}", run.stderr);
         let (hits, records) = split(&run);
         assert!(hits.is_empty(), "{hits:?}");
         assert_eq!(records, expected, "inputs {inputs:?}");
@@ -550,7 +526,7 @@ fn groups_interleaved_across_two_files() {
 #[test]
 fn upload_volume_sum_average_percentile() {
     let run = scan(&["volume.yml"], &["conn.ndjson"], &["--time-field", "ts"]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{}", run.stderr);
     let (hits, records) = split(&run);
     assert!(hits.is_empty(), "{hits:?}");
     const TCP: &str = "6a1f0c2e-0021-4e0b-9d1e-0000000c0021";
@@ -605,7 +581,7 @@ fn upload_volume_sum_average_percentile() {
 fn upload_volume_without_time_field_correlates_nothing() {
     // zeek's `ts` is not one of the default time fields.
     let run = scan(&["volume.yml"], &["conn.ndjson"], &["--stats"]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{}", run.stderr);
     let (hits, records) = split(&run);
     assert!(hits.is_empty() && records.is_empty());
     assert_eq!(stats(&run)["correlations"]["untimed_hits"], 7);
@@ -630,8 +606,8 @@ fn rules_check_reports_correlations_as_ok() {
     ] {
         args.push(path(f));
     }
-    let run = sigscan(&args);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let run = util::run(&args);
+    assert_eq!(run.status.code(), Some(0), "{}", run.stderr);
     let records = run.records();
     assert!(records.iter().all(|r| r["status"] == "ok"), "{records:?}");
     let correlations: Vec<(&str, &str)> = records
@@ -658,13 +634,13 @@ fn rules_check_reports_correlations_as_ok() {
 #[test]
 fn malformed_correlations_name_file_line_and_reason() {
     let file = path("bad/errors.yml");
-    let run = sigscan(&[
+    let run = util::run(&[
         "rules".into(),
         "check".into(),
         "--json".into(),
         file.clone(),
     ]);
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{}", run.stderr);
     let got: Vec<(u64, String, String, String)> = run
         .records()
         .iter()
@@ -742,10 +718,10 @@ fn malformed_correlations_are_skipped_by_scan_and_fatal_with_strict() {
             path("bad/errors.yml"),
             path("failed_logons.ndjson"),
         ]);
-        sigscan(&args)
+        util::run(&args)
     };
     let run = base(&[]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{}", run.stderr);
     assert!(
         run.stderr.contains(&format!(
             "sigscan: {}:17: rule bad-unknown: unknown rule `no-such-rule`: no rule or \
@@ -757,13 +733,13 @@ fn malformed_correlations_are_skipped_by_scan_and_fatal_with_strict() {
     );
     // The good correlation (10 failures a minute) finds nothing, and it
     // withholds its base rule's hits.
-    assert_eq!(run.stdout, "");
+    assert_eq!(run.stdout_str(), "");
     let s = stats(&run);
     assert_eq!(s["rules_skipped"], 6);
     assert_eq!(s["correlations"]["correlations"], 1);
     assert_eq!(s["correlations"]["suppressed_hits"], 19);
     let strict = base(&["--strict"]);
-    assert_eq!(strict.code, Some(2), "{}", strict.stderr);
+    assert_eq!(strict.status.code(), Some(2), "{}", strict.stderr);
 }
 
 #[test]

@@ -6,9 +6,11 @@
 //! Needs `../shared` (present in CI); skips with a note when absent. The
 //! 1.5 GB `otrf-mordor-windows-host-all` is left to the benchmarks.
 
+mod util;
+
 use std::collections::BTreeSet;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use sigscan::compile::{CompileOptions, Plan};
 use sigscan::event::FieldMap;
@@ -36,18 +38,12 @@ impl HitSink for Collect {
     }
 }
 
-fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    p.join("sigma/rules").exists().then_some(p)
-}
-
 #[test]
 fn every_engine_finds_the_same_hits_as_no_prefilter() {
-    let Some(shared) = shared() else {
-        eprintln!("note: ../shared absent; skipping");
+    let Some(shared) = util::shared(&["sigma/rules"]) else {
         return;
     };
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = util::root();
     let rule_dirs: Vec<PathBuf> = [
         "rules",
         "rules-threat-hunting",

@@ -6,11 +6,13 @@
 //! the ones containing another value, and the scan summary's per-host and per-rule counts are
 //! computed from `corpora/events/seed-expected.tsv` and each hit line's JSON.
 
+mod util;
+
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::{Value, json};
+use util::{Run, root};
 
 const RULE_FILE: &str = "corpora/rules/posh_win_api_functions.yml";
 const RULE_ID: &str = "9f22ccd5-a435-453b-af96-bf99cbb594d4";
@@ -20,26 +22,9 @@ const EVENTS: [&str; 3] = [
     "corpora/events/seed-flat.ndjson",
 ];
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn sigscan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sigscan"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}: {}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout.clone()).unwrap()
+fn stdout(o: &Run) -> String {
+    assert!(o.status.success(), "exit {:?}: {}", o.status, o.stderr);
+    o.stdout_str().to_string()
 }
 
 /// The `ScriptBlockText|contains` values, read from the rule's YAML lines.
@@ -75,7 +60,7 @@ fn seed_literals() -> Vec<String> {
 
 #[test]
 fn explain_seed_rule_text() {
-    let text = stdout(&sigscan(&[
+    let text = stdout(&util::run(&[
         "rules",
         "explain",
         "--rules",
@@ -159,7 +144,7 @@ Compiled
 #[test]
 fn explain_seed_rule_json() {
     // By file, as given on the command line.
-    let out = stdout(&sigscan(&[
+    let out = stdout(&util::run(&[
         "rules",
         "explain",
         "--rules",
@@ -218,7 +203,7 @@ fn explain_seed_rule_json() {
 
 #[test]
 fn explain_finds_rules_by_prefix_and_reports_unknown_ones() {
-    let out = stdout(&sigscan(&[
+    let out = stdout(&util::run(&[
         "rules",
         "explain",
         "--rules",
@@ -228,7 +213,7 @@ fn explain_finds_rules_by_prefix_and_reports_unknown_ones() {
     ]));
     let all: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(all[0]["id"], RULE_ID);
-    let o = sigscan(&[
+    let o = util::run(&[
         "rules",
         "explain",
         "--rules",
@@ -237,7 +222,7 @@ fn explain_finds_rules_by_prefix_and_reports_unknown_ones() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty());
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = o.stderr.as_str();
     assert!(
         err.contains("no loaded rule has the id, name or file \"no-such-rule\" (1 rules loaded)"),
         "{err}"
@@ -251,7 +236,7 @@ fn explain_finds_rules_by_prefix_and_reports_unknown_ones() {
          detection: {sel: {Image|endswith: /nc}, condition: sel}\n",
     )
     .unwrap();
-    let out = stdout(&sigscan(&[
+    let out = stdout(&util::run(&[
         "rules",
         "explain",
         "--rules",
@@ -269,7 +254,12 @@ fn explain_finds_rules_by_prefix_and_reports_unknown_ones() {
 
 #[test]
 fn coverage_of_the_project_rules() {
-    let text = stdout(&sigscan(&["rules", "coverage", "--rules", "corpora/rules"]));
+    let text = stdout(&util::run(&[
+        "rules",
+        "coverage",
+        "--rules",
+        "corpora/rules",
+    ]));
     assert_eq!(
         text,
         "\
@@ -352,7 +342,7 @@ detection:
 fn coverage_json_counts_rules_once_per_name() {
     let dir = tempfile::tempdir().unwrap();
     let extra = extra_rules(dir.path());
-    let out = stdout(&sigscan(&[
+    let out = stdout(&util::run(&[
         "rules",
         "coverage",
         "--json",
@@ -457,8 +447,8 @@ fn scan_summary_on_the_project_corpora() {
         hits_path.to_str().unwrap(),
     ];
     args.extend(EVENTS);
-    let o = sigscan(&args);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = util::run(&args);
+    assert!(o.status.success(), "{}", o.stderr.as_str());
 
     // From first principles: the seed rule hits the lines of seed-expected.tsv; the two extra
     // script-block rules hit those of them whose script text holds their string; the logon
@@ -540,7 +530,7 @@ fn scan_summary_on_the_project_corpora() {
             ("WS-MÜNCHEN-07.corp.example.net".to_string(), 1),
         ]
     );
-    let stderr = String::from_utf8(o.stderr).unwrap();
+    let stderr = o.stderr;
     assert_eq!(
         stderr,
         "\
@@ -585,7 +575,7 @@ Hosts
 #[test]
 fn summary_json_path_is_checked_before_the_scan() {
     let dir = tempfile::tempdir().unwrap();
-    let o = sigscan(&[
+    let o = util::run(&[
         "scan",
         "--rules",
         "corpora/rules",
@@ -595,5 +585,5 @@ fn summary_json_path_is_checked_before_the_scan() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty(), "no scan ran");
-    assert!(String::from_utf8_lossy(&o.stderr).contains("is a directory"));
+    assert!(o.stderr.as_str().contains("is a directory"));
 }

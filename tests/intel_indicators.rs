@@ -21,9 +21,10 @@
 //! 4e19528a). `seed_counts_over_the_seed_time_catalog` removes that selection again, in memory,
 //! and must then reproduce every seed count exactly.
 
+mod util;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 use sigscan::compile::{CompileOptions, Plan};
@@ -35,11 +36,6 @@ use sigscan::sigma::{RuleSet, collect_rule_files};
 const SEED_ID: &str = "9f22ccd5-a435-453b-af96-bf99cbb594d4";
 const SUSP_ACCESS: &str =
     "rules/windows/powershell/powershell_script/posh_ps_win_api_susp_access.yml";
-
-fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    (p.join("sigma/rules").is_dir() && p.join("seeds").is_dir()).then_some(p)
-}
 
 /// Every `rules*` folder of the catalog, sorted.
 fn rule_dirs(sigma: &Path) -> Vec<PathBuf> {
@@ -118,7 +114,7 @@ fn load_catalog(sigma: &Path, edit: Option<Edit<'_>>) -> (RuleSet, Plan) {
         edit.is_none() || edited,
         "the edited file is in the catalog"
     );
-    let placeholders = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/placeholders.yml");
+    let placeholders = util::root().join("corpora/placeholders.yml");
     let opts = CompileOptions {
         placeholders: read_string_map(&placeholders).unwrap(),
         no_logsource: false,
@@ -170,8 +166,7 @@ fn without_search(text: &str, search: &str) -> String {
 
 #[test]
 fn seed_document_lists_38_values() {
-    let Some(shared) = shared() else {
-        eprintln!("note: ../shared/sigma or ../shared/seeds absent; skipping");
+    let Some(shared) = util::shared(&["sigma/rules", "seeds"]) else {
         return;
     };
     let seed = seed_counts(&shared.join("seeds"));
@@ -185,8 +180,7 @@ fn seed_document_lists_38_values() {
 
 #[test]
 fn seed_counts_over_the_seed_time_catalog() {
-    let Some(shared) = shared() else {
-        eprintln!("note: ../shared/sigma or ../shared/seeds absent; skipping");
+    let Some(shared) = util::shared(&["sigma/rules", "seeds"]) else {
         return;
     };
     let sigma = shared.join("sigma");
@@ -210,8 +204,7 @@ fn seed_counts_over_the_seed_time_catalog() {
 
 #[test]
 fn seed_counts_over_todays_catalog() {
-    let Some(shared) = shared() else {
-        eprintln!("note: ../shared/sigma or ../shared/seeds absent; skipping");
+    let Some(shared) = util::shared(&["sigma/rules", "seeds"]) else {
         return;
     };
     let (set, plan) = load_catalog(&shared.join("sigma"), None);
@@ -244,23 +237,17 @@ fn seed_counts_over_todays_catalog() {
 
 #[test]
 fn cli_indicators_json_for_the_seed_rule() {
-    let Some(shared) = shared() else {
-        eprintln!("note: ../shared/sigma or ../shared/seeds absent; skipping");
+    let Some(shared) = util::shared(&["sigma/rules", "seeds"]) else {
         return;
     };
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigscan"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+    let mut cmd = util::sigscan()
         .args(["rules", "indicators", "--json", "--rule", SEED_ID])
         .args(["--placeholders", "corpora/placeholders.yml"]);
     for d in rule_dirs(&shared.join("sigma")) {
-        cmd.arg("--rules").arg(d);
+        cmd = cmd.arg("--rules").arg(d);
     }
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = cmd.run();
+    assert!(out.status.success(), "{}", &out.stderr);
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     let report = &json.as_array().unwrap()[0];
     assert_eq!(report["id"], SEED_ID);

@@ -9,19 +9,16 @@
 //! larger files are sampled (every 2nd line; every 50th of the 116 MB Mordor
 //! subset) to keep it quick.
 
+mod util;
+
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value as Json;
 use sigscan::compile::{CompileOptions, Plan};
 use sigscan::event::raw::{Lookup, RawIndex};
 use sigscan::event::{FieldMap, Layout, Resolver, parse_line, peek};
 use sigscan::sigma::RuleSet;
-
-fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    p.join("sigma").is_dir().then_some(p)
-}
 
 fn read(path: &Path) -> String {
     let raw = std::fs::read(path).unwrap();
@@ -50,8 +47,7 @@ fn gate_field_names_agree() {
 
 #[test]
 fn raw_lookups_and_peek_agree_with_the_parser() {
-    let Some(shared) = shared() else {
-        eprintln!("note: ../shared not found; skipping");
+    let Some(shared) = util::shared(&["sigma"]) else {
         return;
     };
     let set = RuleSet::load(&[shared.join("sigma/rules")]);

@@ -7,6 +7,7 @@
 
 #[path = "support/reference.rs"]
 mod reference;
+mod util;
 use reference::{sigma_to_regex, yaml_quoted};
 use std::collections::BTreeSet;
 use std::io;
@@ -317,14 +318,6 @@ impl HitSink for Lines {
     }
 }
 
-fn engines() -> Vec<EngineKind> {
-    let mut v = vec![EngineKind::None, EngineKind::Rust];
-    if cfg!(feature = "hyperscan") {
-        v.push(EngineKind::Hyperscan);
-    }
-    v
-}
-
 /// Scans `events` (one JSON line each) with `rule` under every engine;
 /// returns the hit line numbers per engine.
 fn hits_per_engine(rule: &str, events: &str) -> Vec<(EngineKind, Vec<u64>)> {
@@ -346,7 +339,7 @@ fn hits_per_engine(rule: &str, events: &str) -> Vec<(EngineKind, Vec<u64>)> {
             mmap: false,
         },
     };
-    engines()
+    util::engines()
         .into_iter()
         .map(|engine| {
             let plan = Plan::from_rules(&set, &CompileOptions::default());

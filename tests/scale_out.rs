@@ -9,10 +9,11 @@
 //!   every record carries `schema_version` and a `ruleset_hash` that does not depend on where the
 //!   rules lie but on what they say; argument errors exit 2.
 
+mod util;
+
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 use sigscan::compile::{CompileOptions, Plan};
@@ -29,7 +30,7 @@ use tempfile::TempDir;
 const RULE: &str = "corpora/rules/posh_win_api_functions.yml";
 
 fn rule_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(RULE)
+    util::root().join(RULE)
 }
 
 /// An evtx_dump 4104 event; a hit for the seed rule when `hit` (it calls `VirtualAlloc`).
@@ -227,43 +228,18 @@ struct Run {
     stats: Option<Value>,
 }
 
-fn sigscan(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sigscan"))
-        .arg("scan")
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start sigscan");
+/// `sigscan scan <args>` (with `stdin` fed when given): stdout parsed, the `--stats` object.
+fn scan_cli(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = util::sigscan().arg("scan").args(args);
     if let Some(bytes) = stdin {
-        child.stdin.take().unwrap().write_all(bytes).unwrap();
+        cmd = cmd.stdin(bytes);
     }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&stderr).into_owned();
-    let records = String::from_utf8(stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let stats = stderr
-        .lines()
-        .filter(|l| l.starts_with('{'))
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .next_back();
+    let run = cmd.run();
     Run {
-        code: status.code().expect("killed by a signal"),
-        stderr,
-        records,
-        stats,
+        code: run.code(),
+        records: run.records(),
+        stats: run.stats(),
+        stderr: run.stderr,
     }
 }
 
@@ -319,7 +295,7 @@ fn shard_union_equals_one_run() {
     let rule = rule_path();
     let rule = rule.to_str().unwrap();
     let dir = tmp.path().to_str().unwrap();
-    let one = sigscan(&["--rules", rule, "--stats", dir], None);
+    let one = scan_cli(&["--rules", rule, "--stats", dir], None);
     assert_eq!(one.code, 0, "{}", one.stderr);
     let want = hit_set(&one.records);
     assert!(want.len() >= 40, "{want:?}");
@@ -328,7 +304,7 @@ fn shard_union_equals_one_run() {
         let mut files = Vec::new();
         for k in 0..n {
             let shard = format!("{k}/{n}");
-            let run = sigscan(&["--rules", rule, "--stats", "--shard", &shard, dir], None);
+            let run = scan_cli(&["--rules", rule, "--stats", "--shard", &shard, dir], None);
             assert_eq!(run.code, 0, "{shard}: {}", run.stderr);
             let got = hit_set(&run.records);
             assert_eq!(got.len(), run.records.len());
@@ -353,25 +329,25 @@ fn input_list_from_a_file_and_from_stdin() {
     let rule = rule.to_str().unwrap();
     let mut args = vec!["--rules", rule];
     args.extend(names.iter().map(String::as_str));
-    let direct = sigscan(&args, None);
+    let direct = scan_cli(&args, None);
     assert_eq!(direct.code, 0, "{}", direct.stderr);
     let list = tmp.path().join("list.txt");
     let text = format!("{}\r\n\n", names.join("\n"));
     std::fs::write(&list, &text).unwrap();
-    let from_file = sigscan(
+    let from_file = scan_cli(
         &["--rules", rule, "--input-list", list.to_str().unwrap()],
         None,
     );
     assert_eq!(from_file.code, 0, "{}", from_file.stderr);
     assert_eq!(from_file.records, direct.records);
-    let from_stdin = sigscan(
+    let from_stdin = scan_cli(
         &["--rules", rule, "--input-list", "-"],
         Some(text.as_bytes()),
     );
     assert_eq!(from_stdin.code, 0, "{}", from_stdin.stderr);
     assert_eq!(from_stdin.records, direct.records);
     // Positional inputs come first, then the list.
-    let both = sigscan(
+    let both = scan_cli(
         &["--rules", rule, "--input-list", "-", &names[3]],
         Some(names[0].as_bytes()),
     );
@@ -390,15 +366,15 @@ fn a_compressed_file_belongs_whole_to_the_range_of_byte_0() {
     let gz = &names[1];
     let rule = rule_path();
     let rule = rule.to_str().unwrap();
-    let whole = sigscan(&["--rules", rule, "--stats", gz], None);
+    let whole = scan_cli(&["--rules", rule, "--stats", gz], None);
     assert!(!whole.records.is_empty());
-    let first = sigscan(
+    let first = scan_cli(
         &["--rules", rule, "--stats", "--byte-range", "0:10", gz],
         None,
     );
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert_eq!(first.records, whole.records);
-    let rest = sigscan(
+    let rest = scan_cli(
         &["--rules", rule, "--stats", "--byte-range", "10:", gz],
         None,
     );
@@ -421,7 +397,7 @@ fn records_carry_the_schema_version_and_a_location_free_ruleset_hash() {
     std::fs::write(&changed, text.replace("title: WinAPI", "title: Win API")).unwrap();
 
     let hash_of = |rule: &Path| {
-        let run = sigscan(
+        let run = scan_cli(
             &["--rules", rule.to_str().unwrap(), "--stats", &names[0]],
             None,
         );
@@ -469,7 +445,7 @@ fn argument_errors_are_fatal() {
     for (args, msg) in cases {
         let mut all = vec!["--rules", rule];
         all.extend(args.iter().copied());
-        let run = sigscan(&all, Some(b""));
+        let run = scan_cli(&all, Some(b""));
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         assert!(run.stderr.contains(msg), "{args:?}: {}", run.stderr);
         assert!(run.records.is_empty());

@@ -4,9 +4,10 @@
 //! Needs `../shared/sigma` and `../shared/sigma-regression` (present in CI);
 //! skips with a note when they are absent.
 
+mod util;
+
 use std::collections::HashMap;
 use std::io;
-use std::path::{Path, PathBuf};
 
 use sigscan::compile::{CompileOptions, Plan};
 use sigscan::event::FieldMap;
@@ -20,13 +21,6 @@ const EXCLUDED: &[(&str, &str)] = &[(
     "cisco_cli_dot1x_disabled: upstream's test block is commented out and ships a .raw syslog \
      line, not an event (match_count empty, 0 events in regression-events.ndjson)",
 )];
-
-fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    p.join("sigma-regression/manifest.tsv")
-        .exists()
-        .then_some(p)
-}
 
 #[derive(Default)]
 struct Collect {
@@ -49,8 +43,7 @@ impl HitSink for Collect {
 
 #[test]
 fn sigmahq_regression_events_hit_their_rules() {
-    let Some(shared) = shared() else {
-        eprintln!("note: ../shared/sigma-regression absent; skipping");
+    let Some(shared) = util::shared(&["sigma-regression/manifest.tsv"]) else {
         return;
     };
     let manifest = std::fs::read_to_string(shared.join("sigma-regression/manifest.tsv")).unwrap();

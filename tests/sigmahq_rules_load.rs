@@ -6,27 +6,27 @@
 //!
 //! Needs `../shared/sigma` (present in CI); skips with a note when absent.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod util;
+
+use std::path::PathBuf;
 
 use sigscan::compile::{CompileOptions, Plan};
 use sigscan::correlate::CorrelationPlan;
 use sigscan::sigma::RuleSet;
 use sigscan::sigma::maps::read_string_map;
 
+/// `../shared/sigma`, when its `rules` folder is there.
 fn sigma_dir() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sigma");
-    p.join("rules").exists().then_some(p)
+    util::shared(&["sigma/rules"]).map(|p| p.join("sigma"))
 }
 
 fn placeholders() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/placeholders.yml")
+    util::root().join("corpora/placeholders.yml")
 }
 
 #[test]
 fn every_sigmahq_rule_document_compiles() {
     let Some(sigma) = sigma_dir() else {
-        eprintln!("note: ../shared/sigma absent; skipping");
         return;
     };
     let opts = CompileOptions {
@@ -69,23 +69,16 @@ fn every_sigmahq_rule_document_compiles() {
 #[test]
 fn rules_check_cli_reports_placeholders_as_errors_without_the_file() {
     let Some(sigma) = sigma_dir() else {
-        eprintln!("note: ../shared/sigma absent; skipping");
         return;
     };
     let dir = sigma.join("rules-placeholder");
     let run = |extra: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_sigscan"))
+        let out = util::sigscan()
             .args(["rules", "check", "--json"])
             .args(extra)
             .arg(&dir)
-            .output()
-            .unwrap();
-        let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        (out.status.code(), records)
+            .run();
+        (out.status.code(), out.records())
     };
     let (code, records) = run(&[]);
     assert_eq!(code, Some(1));

@@ -194,7 +194,7 @@ def read_input_list(name):
 
 #: Guessed decoded/compressed size ratio of NDJSON event logs, used only to
 #: order tasks: a 24 MB .gz holding 100 MB of events is a bigger task than a
-#: 60 MB range, and must not start last (measured: gzip -1 of `sigscan gen`
+#: 60 MB range, and must not start last (measured: gzip -1 of `sigscan-gen`
 #: output is 4.4x; zstd of real evtx dumps 5-100x).
 COMPRESSED_WORK_RATIO = 5
 

@@ -4,7 +4,8 @@
 # Creates a virtualenv with pyspark and pytest (reused when it is there:
 # $SIGSCAN_SPARK_VENV, default target/spark-venv, which git ignores), makes
 # sure Java 17+ is present (installs openjdk-17-jre-headless when run as root
-# without one), builds the debug sigscan binary and runs pytest.
+# without one), builds the debug sigscan and sigscan-gen (tools/gen) binaries
+# and runs pytest.
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -48,9 +49,10 @@ fi
 venv="$(cd "$venv" && pwd)"
 "$venv/bin/python" -c 'import pyspark; print("pyspark", pyspark.__version__)'
 
-cargo build -q --bin sigscan
-bin="${CARGO_TARGET_DIR:-target}/debug/sigscan"
-export SIGSCAN_BIN="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+cargo build -q --bin sigscan --bin sigscan-gen
+debug="$(cd "${CARGO_TARGET_DIR:-target}/debug" && pwd)"
+export SIGSCAN_BIN="$debug/sigscan"
+export SIGSCAN_GEN_BIN="$debug/sigscan-gen"
 export PYSPARK_PYTHON="$venv/bin/python"
 export PYSPARK_DRIVER_PYTHON="$venv/bin/python"
 

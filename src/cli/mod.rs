@@ -6,7 +6,6 @@
 //! [`ExitStatus`].
 
 pub mod atomic;
-pub mod generate;
 pub mod rules;
 pub mod scan;
 

@@ -1,6 +1,7 @@
 """Fixtures: one local[2,2] SparkSession for the whole run (two cores, a task
 may fail once and is retried: spark.task.maxFailures = 2), the sigscan binary
-($SIGSCAN_BIN, set by contrib/spark/test.sh), and a corpus of mixed inputs."""
+($SIGSCAN_BIN, set by contrib/spark/test.sh), the corpus generator
+($SIGSCAN_GEN_BIN, tools/gen), and a corpus of mixed inputs."""
 
 import gzip
 import os
@@ -20,6 +21,14 @@ def sigscan():
     path = os.environ.get("SIGSCAN_BIN") or os.path.join(REPO, "target", "debug", "sigscan")
     if not os.access(path, os.X_OK):
         pytest.fail("no sigscan binary at %s: run contrib/spark/test.sh (or set SIGSCAN_BIN)" % path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sigscan_gen():
+    path = os.environ.get("SIGSCAN_GEN_BIN") or os.path.join(REPO, "target", "debug", "sigscan-gen")
+    if not os.access(path, os.X_OK):
+        pytest.fail("no sigscan-gen binary at %s: run contrib/spark/test.sh (or set SIGSCAN_GEN_BIN)" % path)
     return path
 
 
@@ -84,30 +93,30 @@ def awkward_lines():
     return b"".join(out)
 
 
-def gen(sigscan, path, size, seed, hit_rate="0.2"):
+def gen(sigscan_gen, path, size, seed, hit_rate="0.2"):
     subprocess.run(
-        [sigscan, "gen", "--size", str(size), "--seed", str(seed), "--hit-rate", hit_rate, "-o", str(path)],
+        [sigscan_gen, "--size", str(size), "--seed", str(seed), "--hit-rate", hit_rate, "-o", str(path)],
         check=True,
         stderr=subprocess.DEVNULL,
     )
 
 
 @pytest.fixture(scope="session")
-def corpus(sigscan, tmp_path_factory):
+def corpus(sigscan_gen, tmp_path_factory):
     """A directory of plain, .gz and .zst inputs (generated events, the
     awkward file, and the small real event files of ../shared when present)."""
     d = tmp_path_factory.mktemp("corpus")
-    gen(sigscan, d / "big.ndjson", 1_200_000, 1)
-    gen(sigscan, d / "mid.ndjson", 300_000, 2)
+    gen(sigscan_gen, d / "big.ndjson", 1_200_000, 1)
+    gen(sigscan_gen, d / "mid.ndjson", 300_000, 2)
     (d / "nested").mkdir()
-    gen(sigscan, d / "nested" / "small.ndjson", 40_000, 3)
+    gen(sigscan_gen, d / "nested" / "small.ndjson", 40_000, 3)
     (d / "awkward.ndjson").write_bytes(awkward_lines())
     plain = d / "tmp-gz-source"
-    gen(sigscan, plain, 500_000, 4)
+    gen(sigscan_gen, plain, 500_000, 4)
     with open(plain, "rb") as src, gzip.open(d / "day4.ndjson.gz", "wb") as dst:
         shutil.copyfileobj(src, dst)
     plain.unlink()
-    gen(sigscan, d / "nested" / "day5.ndjson", 400_000, 5)
+    gen(sigscan_gen, d / "nested" / "day5.ndjson", 400_000, 5)
     zstd = shutil.which("zstd")
     if zstd:
         subprocess.run([zstd, "-q", "--rm", str(d / "nested" / "day5.ndjson")], check=True)

@@ -95,12 +95,12 @@ def test_a_task_that_fails_once_is_retried_and_the_result_is_exact(
 
 
 @pytest.mark.parametrize("stage", [False, True], ids=["direct", "staged"])
-def test_byte_range_stitching_over_1_to_32_ranges(spark, sigscan, rules, tmp_path, stage):
+def test_byte_range_stitching_over_1_to_32_ranges(spark, sigscan, sigscan_gen, rules, tmp_path, stage):
     """One file split into k = 1..32 ranges, all in one Spark job: the file is
     linked under 32 names, and name k is split into k ranges. Staged: read as
     a file:// URI through the copy-then-scan path that remote inputs take."""
     path = tmp_path / "one.ndjson"
-    gen(sigscan, tmp_path / "g.ndjson", 60_000, 7, "0.5")
+    gen(sigscan_gen, tmp_path / "g.ndjson", 60_000, 7, "0.5")
     path.write_bytes(awkward_lines() + b"\n" + (tmp_path / "g.ndjson").read_bytes())
     want = local_run(sigscan, rules, [str(path)])
     size = path.stat().st_size
