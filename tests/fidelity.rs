@@ -56,12 +56,13 @@ impl Collect {
     }
 }
 
+mod util;
+
 const HAYABUSA: &str = "hayabusa-sample-evtx.ndjson.zst";
 const ATTACK_SAMPLES: &str = "evtx-attack-samples.ndjson.zst";
 
 fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    p.join("sigma/rules").is_dir().then_some(p)
+    util::shared(&["sigma/rules", "events"])
 }
 
 /// A SigmaHQ rule file, by its path under `../shared/sigma`.

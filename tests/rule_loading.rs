@@ -16,6 +16,8 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use tempfile::TempDir;
 
+mod util;
+
 /// A rule on `CommandLine` (no logsource, so any record qualifies).
 fn rule(id: &str, title: &str, needle: &str) -> String {
     format!(
@@ -41,7 +43,7 @@ fn write(path: &Path, text: &str) {
 }
 
 fn sigscan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sigscan"))
+    Command::new(util::bin())
         .args(args)
         .output()
         .expect("run sigscan")
