@@ -108,10 +108,10 @@ pub fn file_digests_skipping(
     match yaml::parse_documents(&text) {
         Ok(docs) => {
             for doc in &docs {
-                if let Some(id) = doc.get("id").and_then(|n| n.as_str()) {
-                    if !seen_ids.insert(id.to_string()) {
-                        continue;
-                    }
+                if let Some(id) = doc.get("id").and_then(|n| n.as_str())
+                    && !seen_ids.insert(id.to_string())
+                {
+                    continue;
                 }
                 out.push(document_digest(doc));
             }
