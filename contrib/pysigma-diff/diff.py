@@ -304,7 +304,6 @@ def compare(name, events, rules, binary, roots, samples):
         "event_lines": n_events,
         "columns": n_columns,
         "rules_converted": len(rules),
-        "rules_pysigma_failed": len(failed),
         "rules_query_failed": query_errors,
         "rules_sigscan_not_loaded": sorted(r[0] for r in rules if r[0] not in ss_ok),
         "rules_compared": len(compared),
