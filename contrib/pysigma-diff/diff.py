@@ -266,12 +266,12 @@ def sigscan_hits(binary, roots, events):
 # ---------------------------------------------------------------------------
 
 
-def compare(name, events, rules, failed, binary, roots, samples):
+def compare(name, events, rules, binary, roots, samples):
     t0 = time.time()
     db, n_events, n_columns = load_events(events)
     py = {}
     query_errors = {}
-    for rid, title, f, sql in rules:
+    for rid, _title, _file, sql in rules:
         try:
             py[rid] = run_query(db, sql)
         except Exception as e:
@@ -304,7 +304,6 @@ def compare(name, events, rules, failed, binary, roots, samples):
         "event_lines": n_events,
         "columns": n_columns,
         "rules_converted": len(rules),
-        "rules_pysigma_failed": len(failed),
         "rules_query_failed": query_errors,
         "rules_sigscan_not_loaded": sorted(r[0] for r in rules if r[0] not in ss_ok),
         "rules_compared": len(compared),
@@ -348,7 +347,7 @@ def main():
     for spec in args.events:
         name, _, path = spec.partition("=")
         report["sets"][name] = compare(
-            name, Path(path), rules, failed, args.sigscan, args.rules, args.samples
+            name, Path(path), rules, args.sigscan, args.rules, args.samples
         )
     Path(args.report).write_text(json.dumps(report, indent=1, ensure_ascii=False))
     if args.known:

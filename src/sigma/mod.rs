@@ -416,7 +416,8 @@ impl RuleSet {
 
 impl RuleSet {
     /// Whether an earlier document has `doc`'s `id`; records the duplicate
-    /// if so, else remembers `doc` as the first with its id. Rules, filters
+    /// if so, else remembers `doc` as the first with its id (whether or not
+    /// it then loads: the hash in `digest.rs` cannot tell). Rules, filters
     /// and correlations share one id space (correlations name rules and
     /// other correlations by id). The first copy in load order (the paths
     /// in the order given, each walked in name order) is the one loaded.
@@ -444,7 +445,8 @@ impl RuleSet {
                     "a different document with the same id"
                 };
                 let message = format!(
-                    "duplicate id: {}:{} has it too and was loaded ({same}); this copy is not",
+                    "duplicate id: {}:{} has it too and comes first ({same}); \
+                     this copy is not loaded",
                     first.file.display(),
                     first.line,
                 );
@@ -772,7 +774,7 @@ mod tests {
         assert!(
             s.duplicates[0]
                 .message
-                .contains("t.yml:1 has it too and was loaded (a different document")
+                .contains("t.yml:1 has it too and comes first (a different document")
         );
         assert!(s.duplicates[1].message.contains("(an identical document)"));
     }
