@@ -41,7 +41,8 @@ pub enum Layout {
     /// Winlogbeat / Elastic Common Schema: `{"winlog":{…},"event":{…}}`.
     Ecs,
     /// Velociraptor's EVTX JSON: `{"System":{…,"EventID":{"Value":N}},
-    /// "EventData":{…}}`, no `Event` wrapper, no `#attributes`.
+    /// "EventData":{…}}`, no `Event` wrapper, no `#attributes`. Detected by
+    /// a top-level `System` object holding `EventID` or `Channel`.
     Velociraptor,
     /// Everything at the top level.
     Flat,
@@ -53,7 +54,15 @@ impl Layout {
         match root {
             Json::Object(m) if m.get("Event").is_some_and(Json::is_object) => Layout::Evtx,
             Json::Object(m) if m.get("winlog").is_some_and(Json::is_object) => Layout::Ecs,
-            Json::Object(m) if m.get("System").is_some_and(Json::is_object) => Layout::Velociraptor,
+            // A top-level `System` that holds an event header; any other
+            // `System` object is just a field of a flat record.
+            Json::Object(m)
+                if m.get("System")
+                    .and_then(Json::as_object)
+                    .is_some_and(|s| s.contains_key("EventID") || s.contains_key("Channel")) =>
+            {
+                Layout::Velociraptor
+            }
             _ => Layout::Flat,
         }
     }
@@ -659,6 +668,9 @@ mod tests {
         // `Event` and `winlog` win over a top-level `System`, as before.
         let ev = json!({"System":{"Channel":"a"},"winlog":{"channel":"b"}});
         assert_eq!(Layout::detect(&ev), Layout::Ecs);
+        // A `System` without a header in it is a flat record's field.
+        let ev = json!({"System":{"Name":"x"},"Channel":"Security","EventID":4624});
+        assert_eq!(Layout::detect(&ev), Layout::Flat);
     }
 
     #[test]
