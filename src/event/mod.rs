@@ -222,12 +222,17 @@ impl Resolver {
         p.evtx.extend([
             under("Event.EventData"),
             under("Event.UserData.*"),
+            // One level deeper (`RmRestartEvent.Applications.Application`).
+            under("Event.UserData.*.*"),
             under("Event.System"),
         ]);
         // Velociraptor: the same without the `Event` wrapper; its EventID is
         // `{"Value":N}` (plus `Qualifiers` where the event has them).
-        p.velociraptor
-            .extend([under("EventData"), under("UserData.*")]);
+        p.velociraptor.extend([
+            under("EventData"),
+            under("UserData.*"),
+            under("UserData.*.*"),
+        ]);
         if name == "EventID" {
             p.velociraptor.push(path("System.EventID.Value"));
         }
@@ -597,6 +602,13 @@ mod tests {
         assert_eq!(r.lookup(&ev, l, 1), Some(&json!("System")));
         assert_eq!(r.lookup(&ev, l, 2), Some(&json!(104)));
         assert_eq!(r.lookup(&ev, l, 3), Some(&json!(104)));
+        // Nested one level deeper in UserData, after the direct members.
+        let ev = json!({"Event":{"System":{"EventID":10001,"Channel":"Application"},
+            "UserData":{"RmRestartEvent":{"RmSessionId":0,
+                "Applications":{"Application":"explorer.exe","Application_1":"x.exe"}}}}});
+        let r = resolver(&["Application", "RmSessionId"]);
+        assert_eq!(r.lookup(&ev, Layout::Evtx, 0), Some(&json!("explorer.exe")));
+        assert_eq!(r.lookup(&ev, Layout::Evtx, 1), Some(&json!(0)));
         // EventData comes before UserData, and both before System.
         let ev = json!({"Event":{"System":{"Level":4,"Channel":"System"},
             "EventData":{"Level":"x"},"UserData":{"A":{"Level":"y","Channel":"u"}}}});

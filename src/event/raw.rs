@@ -447,6 +447,14 @@ mod tests {
             ),
             ["\"z\"", "\"c\""]
         );
+        // Two levels of `*` under UserData, each in map order.
+        assert_eq!(
+            check(
+                r#"{"Event":{"System":{"EventID":1},"UserData":{"B":{"X":{"Deep":"b"}},"A":{"Z":{"Deep":"z"},"Y":{"Deep":"a"}}}}}"#,
+                &["Deep"]
+            ),
+            ["\"a\""]
+        );
         // A `System` without a header is a flat record's field.
         assert_eq!(
             check(
