@@ -587,3 +587,43 @@ fn summary_json_path_is_checked_before_the_scan() {
     assert!(o.stdout.is_empty(), "no scan ran");
     assert!(o.stderr.as_str().contains("is a directory"));
 }
+
+/// Issue #16: a process_creation rule also reads Security 4688, which writes
+/// some values in another form. Translated values need no note; the ones
+/// that cannot match there are listed under `values`.
+#[test]
+fn explain_lists_values_the_security_alternative_cannot_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("pc.yml");
+    std::fs::write(
+        &rule,
+        "title: Values\nid: values-1\nlogsource: {product: windows, category: process_creation}\n\
+         detection:\n  sel:\n    IntegrityLevel: High\n  usr:\n    User|contains: 'AUTHORI'\n\
+         \x20 condition: sel or usr\n",
+    )
+    .unwrap();
+    let rules = dir.path().to_str().unwrap();
+    let out = stdout(&sigscan(&[
+        "rules", "explain", "--rules", rules, "--json", "values-1",
+    ]));
+    let all: Value = serde_json::from_str(&out).unwrap();
+    let notes = all[0]["compiled"]["values"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let note = notes[0].as_str().unwrap();
+    assert!(
+        note.contains("`User` reads `SubjectUserName` on Security 4688")
+            && note.contains("`AUTHORI` cannot match"),
+        "{note}"
+    );
+    // `High` became `High` or `S-1-16-12288`: the prefilter looks for either.
+    let literals = all[0]["compiled"]["prefilter"]["literals"].to_string();
+    assert!(literals.contains("s-1-16-12288"), "{literals}");
+    let text = stdout(&sigscan(&[
+        "rules", "explain", "--rules", rules, "values-1",
+    ]));
+    assert!(text.contains("  values  "), "{text}");
+    assert!(
+        text.contains("line 8: `User` reads `SubjectUserName`"),
+        "{text}"
+    );
+}

@@ -30,7 +30,9 @@
 //!
 //! Where no exact mapping exists, the value is left alone and a note says
 //! the item cannot match on that Security event (`rules explain` shows it):
-//! a Sysmon-only registry operation (`CreateKey`, `RenameKey`, …), a typed
+//! a Sysmon-only registry operation (`CreateKey`, `RenameKey`, …), a program
+//! path with a drive letter on 5156 (its `Application` is a device path,
+//! `\device\harddiskvolume2\…`; the volume number cannot be known), a typed
 //! registry value (`DWORD (0x…)`, 4657 writes the data and its type apart),
 //! a `User` with a domain or the `NT AUTHORITY` name (4688's
 //! `SubjectUserName` has neither), a quoted process id (4688 writes ids in
@@ -94,6 +96,19 @@ fn untranslatable(from: &str, to: &str, value: &str) -> Option<&'static str> {
             let upper = value.to_ascii_uppercase();
             (value.contains('\\') || upper.contains("AUTHORI") || upper.contains("AUTORI"))
                 .then_some("4688's SubjectUserName holds the account name without its domain")
+        }
+        ("Image", "Application") => {
+            // `C:\…` or `?:\…` (any drive): 5156 names the program by its
+            // device path, `\device\harddiskvolume2\windows\…`.
+            let b = value.as_bytes();
+            let drive = b.len() >= 3
+                && (b[0].is_ascii_alphabetic() || b[0] == b'?' || b[0] == b'*')
+                && b[1] == b':'
+                && b[2] == b'\\';
+            drive.then_some(
+                "5156 names the program by its device path (\\device\\harddiskvolumeN\\…), \
+                 not by drive letter",
+            )
         }
         ("ProcessId", "NewProcessId") | ("ParentProcessId", "ProcessId") => Some(
             "4688 writes process ids in hex (`0x1a2c`); only an unquoted integer is compared by value",
@@ -287,6 +302,24 @@ mod tests {
         );
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(notes[0].contains("`CreateKey`"), "{notes:?}");
+    }
+
+    #[test]
+    fn drive_letter_paths_on_5156_are_noted() {
+        let d = detection(
+            "title: t\nlogsource: {product: windows, category: network_connection}\n\
+             detection:\n  sel:\n    Image|endswith: '\\lsass.exe'\n  f:\n    Image: 'C:\\Windows\\System32\\lsass.exe'\n\
+             \x20 condition: sel and not f\n",
+        );
+        let clauses = vec![(
+            "Security 5156".to_string(),
+            vec![("Image".to_string(), "Application".to_string())],
+        )];
+        let mut notes = Vec::new();
+        let t = translate(&d, &clauses, &mut notes);
+        assert!(matches!(t, Cow::Borrowed(_)));
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("device path"), "{notes:?}");
     }
 
     #[test]

@@ -41,7 +41,8 @@ pub enum Layout {
     /// Winlogbeat / Elastic Common Schema: `{"winlog":{…},"event":{…}}`.
     Ecs,
     /// Velociraptor's EVTX JSON: `{"System":{…,"EventID":{"Value":N}},
-    /// "EventData":{…}}`, no `Event` wrapper, no `#attributes`.
+    /// "EventData":{…}}`, no `Event` wrapper, no `#attributes`. Detected by
+    /// a top-level `System` object holding `EventID` or `Channel`.
     Velociraptor,
     /// Everything at the top level.
     Flat,
@@ -53,7 +54,15 @@ impl Layout {
         match root {
             Json::Object(m) if m.get("Event").is_some_and(Json::is_object) => Layout::Evtx,
             Json::Object(m) if m.get("winlog").is_some_and(Json::is_object) => Layout::Ecs,
-            Json::Object(m) if m.get("System").is_some_and(Json::is_object) => Layout::Velociraptor,
+            // A top-level `System` that holds an event header; any other
+            // `System` object is just a field of a flat record.
+            Json::Object(m)
+                if m.get("System")
+                    .and_then(Json::as_object)
+                    .is_some_and(|s| s.contains_key("EventID") || s.contains_key("Channel")) =>
+            {
+                Layout::Velociraptor
+            }
             _ => Layout::Flat,
         }
     }
@@ -213,12 +222,17 @@ impl Resolver {
         p.evtx.extend([
             under("Event.EventData"),
             under("Event.UserData.*"),
+            // One level deeper (`RmRestartEvent.Applications.Application`).
+            under("Event.UserData.*.*"),
             under("Event.System"),
         ]);
         // Velociraptor: the same without the `Event` wrapper; its EventID is
         // `{"Value":N}` (plus `Qualifiers` where the event has them).
-        p.velociraptor
-            .extend([under("EventData"), under("UserData.*")]);
+        p.velociraptor.extend([
+            under("EventData"),
+            under("UserData.*"),
+            under("UserData.*.*"),
+        ]);
         if name == "EventID" {
             p.velociraptor.push(path("System.EventID.Value"));
         }
@@ -617,6 +631,13 @@ mod tests {
         assert_eq!(r.lookup(&ev, l, 1), Some(&json!("System")));
         assert_eq!(r.lookup(&ev, l, 2), Some(&json!(104)));
         assert_eq!(r.lookup(&ev, l, 3), Some(&json!(104)));
+        // Nested one level deeper in UserData, after the direct members.
+        let ev = json!({"Event":{"System":{"EventID":10001,"Channel":"Application"},
+            "UserData":{"RmRestartEvent":{"RmSessionId":0,
+                "Applications":{"Application":"explorer.exe","Application_1":"x.exe"}}}}});
+        let r = resolver(&["Application", "RmSessionId"]);
+        assert_eq!(r.lookup(&ev, Layout::Evtx, 0), Some(&json!("explorer.exe")));
+        assert_eq!(r.lookup(&ev, Layout::Evtx, 1), Some(&json!(0)));
         // EventData comes before UserData, and both before System.
         let ev = json!({"Event":{"System":{"Level":4,"Channel":"System"},
             "EventData":{"Level":"x"},"UserData":{"A":{"Level":"y","Channel":"u"}}}});
@@ -688,6 +709,9 @@ mod tests {
         // `Event` and `winlog` win over a top-level `System`, as before.
         let ev = json!({"System":{"Channel":"a"},"winlog":{"channel":"b"}});
         assert_eq!(Layout::detect(&ev), Layout::Ecs);
+        // A `System` without a header in it is a flat record's field.
+        let ev = json!({"System":{"Name":"x"},"Channel":"Security","EventID":4624});
+        assert_eq!(Layout::detect(&ev), Layout::Flat);
     }
 
     #[test]

@@ -75,11 +75,8 @@ pub fn gate_key(line: &[u8]) -> Option<GateKey<'_>> {
         let mut winlog = Wanted::new(&[b"channel", b"event_id"]);
         members(line, s, &mut |k, v| winlog.see(k, v))?;
         (winlog.unique(b"channel")?, winlog.unique(b"event_id")?)
-    } else if is_object(top.get(b"System")) {
+    } else if let Some(system) = velociraptor_header(line, top.get(b"System"))? {
         // Velociraptor: System.Channel, System.EventID.Value.
-        let (sys, _) = top.get(b"System")?;
-        let mut system = Wanted::new(&[b"Channel", b"EventID"]);
-        members(line, sys, &mut |k, v| system.see(k, v))?;
         let id = system.unique(b"EventID")?;
         let id = if line[id.0] == b'{' {
             let mut value = Wanted::new(&[b"Value"]);
@@ -96,6 +93,19 @@ pub fn gate_key(line: &[u8]) -> Option<GateKey<'_>> {
         channel: channel_value(line, unwrap_text(line, channel)?)?,
         event_id: event_id_value(line, unwrap_text(line, event_id)?)?,
     })
+}
+
+/// A top-level `System` member as `Layout::detect` judges it: the header's
+/// `Channel`/`EventID` members when it is an object holding either (the line
+/// is Velociraptor's), `Some(None)` when it is not (a flat record's field),
+/// `None` when the walk cannot tell (an escaped key).
+fn velociraptor_header(line: &[u8], system: Option<Span>) -> Option<Option<Wanted<'static>>> {
+    let Some((sys, _)) = system.filter(|&(s, _)| line[s] == b'{') else {
+        return Some(None);
+    };
+    let mut w = Wanted::new(&[b"Channel", b"EventID"]);
+    members(line, sys, &mut |k, v| w.see(k, v))?;
+    Some((w.get(b"Channel").is_some() || w.get(b"EventID").is_some()).then_some(w))
 }
 
 /// The values of a few keys of one object, with a note of any repeat.
@@ -293,6 +303,7 @@ mod tests {
             r##"{"System":{"Channel":"S","EventID":{"Qualifiers":0}}}"##,
             r##"{"System":{"Channel":"S","EventID":{"Value":1,"Value":2}}}"##,
             r##"{"System":{"Channel":"S"},"EventID":1}"##,
+            r##"{"System":{"Chann\u0065l":"S"},"Channel":"S","EventID":1}"##,
             "[1]",
             "",
         ] {
@@ -319,6 +330,11 @@ mod tests {
                 r##"{"winlog":{"channel":"A","event_id":1},"Event":{"System":{"Channel":"B","EventID":2}}}"##
             ),
             key("B", Some(2))
+        );
+        // A `System` without a header is a flat record's field.
+        assert_eq!(
+            agrees(r##"{"System":{"Name":"x"},"Channel":"Security","EventID":4624}"##),
+            key("Security", Some(4624))
         );
         // A repeat of a key nobody reads is fine.
         assert_eq!(

@@ -229,8 +229,22 @@ impl RawIndex {
             Layout::Evtx
         } else if is_object(self.get(line, root, b"winlog")) {
             Layout::Ecs
-        } else if is_object(self.get(line, root, b"System")) {
-            Layout::Velociraptor
+        } else if let Some((sys, _)) = self
+            .get(line, root, b"System")
+            .filter(|&(s, _)| line[s] == b'{')
+        {
+            // Velociraptor only when `System` holds a header (as `detect`).
+            let sys = self.object(line, sys)?;
+            if self.objects[sys].escaped_key {
+                return None;
+            }
+            if self.get(line, sys, b"EventID").is_some()
+                || self.get(line, sys, b"Channel").is_some()
+            {
+                Layout::Velociraptor
+            } else {
+                Layout::Flat
+            }
         } else {
             Layout::Flat
         })
@@ -432,6 +446,22 @@ mod tests {
                 &["ThreatName", "CommandLine"]
             ),
             ["\"z\"", "\"c\""]
+        );
+        // Two levels of `*` under UserData, each in map order.
+        assert_eq!(
+            check(
+                r#"{"Event":{"System":{"EventID":1},"UserData":{"B":{"X":{"Deep":"b"}},"A":{"Z":{"Deep":"z"},"Y":{"Deep":"a"}}}}}"#,
+                &["Deep"]
+            ),
+            ["\"a\""]
+        );
+        // A `System` without a header is a flat record's field.
+        assert_eq!(
+            check(
+                r#"{"System":{"Name":"x"},"Channel":"C","EventID":1}"#,
+                &["Channel", "Name"]
+            ),
+            ["\"C\"", "missing"]
         );
         // Velociraptor: payload before the header, `EventID.Value`.
         assert_eq!(
