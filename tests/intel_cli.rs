@@ -603,7 +603,7 @@ fn explain_lists_values_the_security_alternative_cannot_match() {
     )
     .unwrap();
     let rules = dir.path().to_str().unwrap();
-    let out = stdout(&sigscan(&[
+    let out = stdout(&util::run(&[
         "rules", "explain", "--rules", rules, "--json", "values-1",
     ]));
     let all: Value = serde_json::from_str(&out).unwrap();
@@ -618,7 +618,7 @@ fn explain_lists_values_the_security_alternative_cannot_match() {
     // `High` became `High` or `S-1-16-12288`: the prefilter looks for either.
     let literals = all[0]["compiled"]["prefilter"]["literals"].to_string();
     assert!(literals.contains("s-1-16-12288"), "{literals}");
-    let text = stdout(&sigscan(&[
+    let text = stdout(&util::run(&[
         "rules", "explain", "--rules", rules, "values-1",
     ]));
     assert!(text.contains("  values  "), "{text}");
