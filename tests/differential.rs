@@ -122,3 +122,70 @@ fn every_engine_finds_the_same_hits_as_no_prefilter() {
         );
     }
 }
+
+/// Detection only (`--no-logsource`): no gate narrows the rules, so every
+/// rule without a literal is tried on every line, through the EventID index
+/// of the always-evaluated rules (`compile::AlwaysIndex`). Same hits as no
+/// prefilter, which tries every rule on every line.
+#[test]
+fn detection_only_agrees_with_no_prefilter() {
+    let Some(shared) = util::shared(&["sigma/rules/windows"]) else {
+        return;
+    };
+    let set = RuleSet::load(&[
+        shared.join("sigma/rules/windows"),
+        shared.join("sigma/rules-threat-hunting/windows"),
+    ]);
+    let opts = CompileOptions {
+        no_logsource: true,
+        ..CompileOptions::default()
+    };
+    let inputs: Vec<Input> = [
+        "evtx-attack-samples.ndjson.zst",
+        "hayabusa-sample-evtx.ndjson.zst",
+        "otrf-log4shell-azure-loganalytics.ndjson",
+    ]
+    .iter()
+    .map(|f| Input {
+        name: f.to_string(),
+        source: Source::File(shared.join("events").join(f)),
+    })
+    .collect();
+    let run = |engine: EngineKind| {
+        let plan = Plan::from_rules(&set, &opts);
+        assert!(plan.errors.is_empty(), "{:#?}", plan.errors);
+        assert!(
+            plan.always_index.keyed() > 50,
+            "few always-evaluated rules keyed by EventID: {}",
+            plan.always_index.keyed()
+        );
+        let scanner = Scanner::new(plan, engine, &FieldMap::new()).unwrap();
+        let mut sink = Collect::default();
+        let o = ScanOptions {
+            threads: 2,
+            pin: false,
+            read: ReadOptions {
+                chunk_size: 1 << 20,
+                mmap: true,
+            },
+        };
+        scanner.scan(&inputs, o, &mut sink);
+        sink
+    };
+    let reference = run(EngineKind::None);
+    assert!(reference.hits.len() > 1000, "{}", reference.hits.len());
+    let mut engines = vec![EngineKind::Rust];
+    if EngineKind::hyperscan_available() {
+        engines.push(EngineKind::Hyperscan);
+    }
+    for engine in engines {
+        let got = run(engine);
+        assert_eq!(got.lines, reference.lines);
+        let missing: Vec<_> = reference.hits.difference(&got.hits).take(20).collect();
+        let extra: Vec<_> = got.hits.difference(&reference.hits).take(20).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{engine:?}: missing {missing:#?}\nextra {extra:#?}"
+        );
+    }
+}

@@ -11,6 +11,7 @@
 //! logsource gate (its channel names), else none, which puts it in the
 //! *always evaluate* set.
 
+mod always;
 mod eval;
 pub mod fold;
 pub mod item;
@@ -19,6 +20,7 @@ pub mod matcher;
 pub mod pattern;
 mod translate;
 
+pub use always::{AlwaysIndex, Keys, event_id_keys};
 pub use eval::{gate_event_id, gate_inputs};
 
 use std::collections::HashMap;
@@ -252,6 +254,8 @@ pub struct Plan {
     pub literal_targets: Vec<LiteralTarget>,
     /// Rules evaluated on every line.
     pub always: Vec<u32>,
+    /// `always`, indexed by the EventID each rule's detection requires.
+    pub always_index: AlwaysIndex,
     /// Rules that did not compile.
     pub errors: Vec<Diagnostic>,
     /// Non-fatal notes (e.g. a logsource with no event-log source).
@@ -312,10 +316,12 @@ impl Plan {
             exact_literals: Vec::new(),
             literal_targets: Vec::new(),
             always: Vec::new(),
+            always_index: AlwaysIndex::default(),
             errors,
             warnings,
         };
         plan.build_literal_table();
+        plan.always_index = AlwaysIndex::build(&plan.rules, &plan.always, plan.field_id("EventID"));
         plan
     }
 
