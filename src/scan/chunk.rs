@@ -303,9 +303,8 @@ impl Scanner {
             "BUG: peeked gate key differs from the parsed one"
         );
         let rules = if misrouted { &self.all_rules } else { rules };
-        // PERF: the always-evaluated rules keyed by the EventID they need
-        // (`compile::AlwaysIndex`); measured: a quarter of a detection-only
-        // scan's CPU went to trying all of them on every line.
+        // PERF: only the always-evaluated rules keyed by this line's EventID
+        // (`compile::AlwaysIndex`, which says what it measured).
         sc.always.clear();
         if with_always && !misrouted && !plan.always.is_empty() {
             plan.always_index
