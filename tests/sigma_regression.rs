@@ -90,13 +90,13 @@ fn sigmahq_regression_events_hit_their_rules() {
     };
     let mut failures = Vec::new();
     let mut checked = 0;
-    let engines: &[EngineKind] = if EngineKind::hyperscan_available() {
-        &[EngineKind::Rust, EngineKind::Hyperscan]
-    } else {
-        &[EngineKind::Rust]
-    };
+    // Every prefilter engine built (not `none`).
+    let engines: Vec<EngineKind> = util::engines()
+        .into_iter()
+        .filter(|&e| e != EngineKind::None)
+        .collect();
     let mut plan = Some(plan);
-    for &engine in engines {
+    for &engine in &engines {
         let p = plan
             .take()
             .unwrap_or_else(|| Plan::from_rules(&set, &CompileOptions::default()));
