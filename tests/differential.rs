@@ -38,6 +38,31 @@ impl HitSink for Collect {
     }
 }
 
+/// Scans `inputs` with `set` compiled under `opts`, through `engine`.
+fn scan(
+    set: &RuleSet,
+    opts: &CompileOptions,
+    inputs: &[Input],
+    engine: EngineKind,
+    threads: usize,
+    chunk_size: usize,
+) -> Collect {
+    let plan = Plan::from_rules(set, opts);
+    assert!(plan.errors.is_empty(), "{:#?}", plan.errors);
+    let scanner = Scanner::new(plan, engine, &FieldMap::new()).unwrap();
+    let mut sink = Collect::default();
+    let o = ScanOptions {
+        threads,
+        pin: false,
+        read: ReadOptions {
+            chunk_size,
+            mmap: true,
+        },
+    };
+    scanner.scan(inputs, o, &mut sink);
+    sink
+}
+
 #[test]
 fn every_engine_finds_the_same_hits_as_no_prefilter() {
     let Some(shared) = util::shared(&["sigma/rules"]) else {
@@ -74,22 +99,7 @@ fn every_engine_finds_the_same_hits_as_no_prefilter() {
     })
     .collect();
 
-    let run = |engine: EngineKind, threads: usize, chunk_size: usize| {
-        let plan = Plan::from_rules(&set, &opts);
-        assert!(plan.errors.is_empty(), "{:#?}", plan.errors);
-        let scanner = Scanner::new(plan, engine, &FieldMap::new()).unwrap();
-        let mut sink = Collect::default();
-        let o = ScanOptions {
-            threads,
-            pin: false,
-            read: ReadOptions {
-                chunk_size,
-                mmap: true,
-            },
-        };
-        scanner.scan(&inputs, o, &mut sink);
-        sink
-    };
+    let run = |engine, threads, chunk| scan(&set, &opts, &inputs, engine, threads, chunk);
     let reference = run(EngineKind::None, 2, 4 << 20);
     assert!(
         reference.lines > 60_000,
@@ -150,27 +160,13 @@ fn detection_only_agrees_with_no_prefilter() {
         source: Source::File(shared.join("events").join(f)),
     })
     .collect();
-    let run = |engine: EngineKind| {
-        let plan = Plan::from_rules(&set, &opts);
-        assert!(plan.errors.is_empty(), "{:#?}", plan.errors);
-        assert!(
-            plan.always_index.keyed() > 50,
-            "few always-evaluated rules keyed by EventID: {}",
-            plan.always_index.keyed()
-        );
-        let scanner = Scanner::new(plan, engine, &FieldMap::new()).unwrap();
-        let mut sink = Collect::default();
-        let o = ScanOptions {
-            threads: 2,
-            pin: false,
-            read: ReadOptions {
-                chunk_size: 1 << 20,
-                mmap: true,
-            },
-        };
-        scanner.scan(&inputs, o, &mut sink);
-        sink
-    };
+    let run = |engine| scan(&set, &opts, &inputs, engine, 2, 1 << 20);
+    let plan = Plan::from_rules(&set, &opts);
+    assert!(
+        plan.always_index.keyed() > 50,
+        "few always-evaluated rules keyed by EventID: {}",
+        plan.always_index.keyed()
+    );
     let reference = run(EngineKind::None);
     assert!(reference.hits.len() > 1000, "{}", reference.hits.len());
     let mut engines = vec![EngineKind::Rust];
