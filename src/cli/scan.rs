@@ -130,6 +130,7 @@ pub struct ScanJob {
     output: Option<Output>,
     ruleset_hash: String,
     rules_skipped: u64,
+    rules_unselected: u64,
     opts: ScanOptions,
 }
 
@@ -139,6 +140,8 @@ impl ScanJob {
     /// `--strict`).
     pub fn prepare(args: ScanArgs) -> Result<ScanJob, Fatal> {
         let loaded = load_rules(&args.rules, &args.rule_flags)?;
+        let ruleset_hash = loaded.ruleset_hash(args.rule_flags.no_logsource);
+        let rules_unselected = loaded.unselected.documents as u64;
         let (set, plan) = (loaded.set, loaded.plan);
         let correlations = CorrelationPlan::build(&set, &plan, args.time_field.as_deref());
         for d in set
@@ -166,11 +169,6 @@ impl ScanJob {
             Some(p) => read_string_map(p).map_err(|e| Fatal(format!("field map: {e}")))?,
             None => FieldMap::new(),
         };
-        let ruleset_hash = crate::sigma::digest::ruleset_hash(
-            &set,
-            args.rule_flags.no_logsource,
-            &loaded.placeholders,
-        );
         let scanner = Scanner::new(plan, args.engine.into(), &field_map)?;
         let scanner = if args.no_route {
             scanner.without_routing()
@@ -204,6 +202,7 @@ impl ScanJob {
             output: Some(output),
             ruleset_hash,
             rules_skipped,
+            rules_unselected,
             opts,
         })
     }
@@ -336,6 +335,7 @@ fn print_stats(
         unreadable_inputs: tally.read_errors + job.list_errors.len() as u64,
         rules_loaded: plan.rules.len() as u64,
         rules_skipped: job.rules_skipped,
+        rules_unselected: job.rules_unselected,
         hits: totals.hits,
         elapsed_s: elapsed,
         engine: job.scanner.engine().name(),

@@ -71,6 +71,10 @@ pub struct Stats<'a> {
     pub rules_loaded: u64,
     /// Rule documents that failed to load or compile.
     pub rules_skipped: u64,
+    /// Rules and correlations the selection flags left out (documents in
+    /// skipped `deprecated`/`unsupported` folders are not counted: they are
+    /// never read).
+    pub rules_unselected: u64,
     /// Hits.
     pub hits: u64,
     /// Wall time.
