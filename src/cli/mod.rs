@@ -7,6 +7,7 @@
 
 pub mod atomic;
 pub mod generate;
+pub mod globs;
 pub mod rules;
 pub mod scan;
 pub mod select;

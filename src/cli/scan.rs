@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::atomic::{self, Output};
+use super::globs::GlobFilter;
 use super::{ExitStatus, Fatal, RuleFlags, fail, load_rules, print_diag};
 use crate::compile::Plan;
 use crate::correlate::{CorrelationPlan, Correlator};
@@ -63,17 +64,26 @@ pub struct ScanArgs {
     /// file (plain files; a compressed file belongs whole to the range of byte 0).
     #[arg(long, value_name = "START:END")]
     pub byte_range: Option<scan::range::ByteRange>,
-    /// Only files whose name matches this glob, under directory inputs.
+    /// Under directory inputs, only files matching this glob (repeatable;
+    /// `{a,b}`, `**`; a leading `!` excludes; without `/` it matches the
+    /// file name, with `/` the path).
     #[arg(long, value_name = "PATTERN")]
-    pub glob: Option<String>,
+    pub glob: Vec<String>,
+    /// Match --glob patterns case-insensitively.
+    #[arg(long)]
+    pub glob_case_insensitive: bool,
     /// Prefilter engine.
     #[arg(long, value_enum, default_value = "auto")]
     pub engine: Engine,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
-    /// Do not pin workers to cores.
+    /// Pin worker i to core i (off by default: two sigscan processes, shards
+    /// or pods on one host would all pin to the same first cores).
     #[arg(long)]
+    pub pin: bool,
+    /// Accepted for compatibility: not pinning is now the default.
+    #[arg(long, hide = true, conflicts_with = "pin")]
     pub no_pin: bool,
     /// Read files instead of memory-mapping them (safe for files that change).
     #[arg(long)]
@@ -96,7 +106,7 @@ pub struct ScanArgs {
     /// Any rule error is fatal (exit 2).
     #[arg(long)]
     pub strict: bool,
-    /// Write hits to FILE (atomically: temporary file, then rename).
+    /// Write hits to FILE (atomically: temporary file, then rename); `-` is stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// No per-line error messages and no progress line on stderr.
@@ -179,7 +189,8 @@ impl ScanJob {
         for (name, e) in &list_errors {
             eprintln!("sigscan: {name}: {e}");
         }
-        let output = Output::open(args.output.as_deref())?;
+        // `-o -` is stdout, as for the inputs.
+        let output = Output::open(args.output.as_deref().filter(|p| p.as_os_str() != "-"))?;
         if let Some(p) = &args.summary_json {
             atomic::check_writable(p).map_err(|e| Fatal(format!("--summary-json {e}")))?;
         }
@@ -187,7 +198,7 @@ impl ScanJob {
         if let Some(t) = args.threads {
             opts.threads = t.max(1);
         }
-        opts.pin = !args.no_pin;
+        opts.pin = args.pin;
         opts.read = ReadOptions {
             chunk_size: args.chunk_size.max(1),
             mmap: !args.no_mmap,
@@ -370,7 +381,15 @@ fn select_inputs(args: &ScanArgs) -> Result<(Vec<Input>, ListErrors), Fatal> {
         }
         names.extend(scan::select::read_input_list(list)?);
     }
-    let (mut inputs, errors) = scan::input::expand(&names, args.glob.as_deref());
+    let globs = GlobFilter::new(&args.glob, args.glob_case_insensitive)?;
+    let (mut inputs, mut errors) = scan::input::expand(&names, None);
+    if !args.glob.is_empty() {
+        // The globs choose among the files found under directories; a file
+        // named on the command line (or in the list) is always scanned.
+        let named = |n: &str| names.iter().any(|a| a == n);
+        inputs.retain(|i| named(&i.name) || globs.admits(&i.name));
+        errors.retain(|(n, _)| named(n) || globs.admits(n));
+    }
     if let Some(shard) = args.shard {
         inputs = shard.select(inputs)?;
     }

@@ -37,7 +37,9 @@ pub use sink::{Counts, Hit, HitObserver, HitSink, InputSummary};
 pub struct ScanOptions {
     /// Worker threads (at least 1).
     pub threads: usize,
-    /// Pin workers to cores.
+    /// Pin worker i to core i. Off by default: every process would pin to
+    /// the same first cores, so two scans (shards, pods) on one host crowd
+    /// onto them while the other cores idle.
     pub pin: bool,
     /// Chunking and mmap.
     pub read: ReadOptions,
@@ -47,7 +49,7 @@ impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            pin: true,
+            pin: false,
             read: ReadOptions {
                 chunk_size: DEFAULT_CHUNK,
                 mmap: true,
