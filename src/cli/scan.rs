@@ -13,10 +13,13 @@ use super::atomic::{self, Output};
 use super::globs::GlobFilter;
 use super::{ExitStatus, Fatal, RuleFlags, fail, load_rules, print_diag};
 use crate::compile::Plan;
+use crate::correlate::clock::EventClock;
 use crate::correlate::{CorrelationPlan, Correlator};
 use crate::event::FieldMap;
+use crate::output::record::Enricher;
 use crate::output::summary::Collector;
-use crate::output::{InputTally, JsonlSink, Messages, Progress, Stats, Tap};
+use crate::output::window::{TimeWindow, parse_bound};
+use crate::output::{Format, InputTally, JsonlSink, Messages, Progress, Stats, Tap};
 use crate::prefilter::EngineKind;
 use crate::scan::{self, Counts, HitObserver, Input, ReadOptions, ScanOptions, Scanner};
 use crate::sigma::maps::read_string_map;
@@ -97,6 +100,15 @@ pub struct ScanArgs {
     /// Leave `event` out of hit records.
     #[arg(long)]
     pub no_event: bool,
+    /// Only hits whose event time is at or after this (RFC 3339, or a date).
+    #[arg(long, value_name = "TIME", value_parser = parse_bound)]
+    pub from: Option<i64>,
+    /// Only hits whose event time is before this (RFC 3339, or a date).
+    #[arg(long, value_name = "TIME", value_parser = parse_bound)]
+    pub to: Option<i64>,
+    /// Output format (default: table when stdout is a terminal, else jsonl).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
     /// Print a JSON stats object on stderr at the end.
     #[arg(long)]
     pub stats: bool,
@@ -139,6 +151,7 @@ pub struct ScanJob {
     /// Taken when the scan starts.
     output: Option<Output>,
     ruleset_hash: String,
+    format: Format,
     rules_skipped: u64,
     rules_unselected: u64,
     opts: ScanOptions,
@@ -191,6 +204,17 @@ impl ScanJob {
         }
         // `-o -` is stdout, as for the inputs.
         let output = Output::open(args.output.as_deref().filter(|p| p.as_os_str() != "-"))?;
+        // As ripgrep decides colour: a person reads a terminal, a program
+        // reads a pipe or a file.
+        if let (Some(f), Some(t)) = (args.from, args.to)
+            && f >= t
+        {
+            return Err(Fatal("--from must be before --to".into()));
+        }
+        let format = args.format.unwrap_or(match &output {
+            Output::Stdout(s) if s.is_terminal() => Format::Table,
+            _ => Format::Jsonl,
+        });
         if let Some(p) = &args.summary_json {
             atomic::check_writable(p).map_err(|e| Fatal(format!("--summary-json {e}")))?;
         }
@@ -212,6 +236,7 @@ impl ScanJob {
             list_errors,
             output: Some(output),
             ruleset_hash,
+            format,
             rules_skipped,
             rules_unselected,
             opts,
@@ -250,9 +275,16 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
     let output = job.output.take().expect("BUG: a job runs once");
     let args = &job.args;
     let out_name = output.name();
+    let enricher = Enricher::new(
+        job.scanner.plan(),
+        &job.field_map,
+        args.time_field.as_deref(),
+    );
     let jsonl = JsonlSink::new(
         io::BufWriter::with_capacity(1 << 16, output),
+        job.format,
         !args.no_event,
+        enricher,
     )
     .ruleset_hash(&job.ruleset_hash);
 
@@ -280,8 +312,18 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
     }
     observers.push(&mut messages);
     observers.push(&mut tally);
-    let mut tap = Tap::new(jsonl, observers);
-    let totals = job.scanner.scan(&job.inputs, job.opts, &mut tap);
+    let window = (args.from.is_some() || args.to.is_some()).then(|| {
+        TimeWindow::new(
+            args.from,
+            args.to,
+            EventClock::new(args.time_field.as_deref(), &job.field_map),
+        )
+    });
+    let mut tap = Tap::new(jsonl, observers).with_window(window);
+    let mut totals = job.scanner.scan(&job.inputs, job.opts, &mut tap);
+    let outside_window = tap.outside_window();
+    // `hits` counts what was reported; the window's drops are counted apart.
+    totals.hits -= outside_window;
     let mut jsonl = tap.into_output();
     if let Some(p) = progress.as_mut() {
         p.clear();
@@ -316,7 +358,14 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
         }
     }
     if args.stats {
-        print_stats(&job, &totals, &tally, &report.stats, elapsed);
+        print_stats(
+            &job,
+            &totals,
+            outside_window,
+            &tally,
+            &report.stats,
+            elapsed,
+        );
     }
     let unreadable = tally.read_errors > 0 || !job.list_errors.is_empty();
     if pipe_closed {
@@ -331,6 +380,7 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
 fn print_stats(
     job: &ScanJob,
     totals: &Counts,
+    outside_window: u64,
     tally: &InputTally,
     correlations: &crate::correlate::CorrelationStats,
     elapsed: f64,
@@ -348,6 +398,7 @@ fn print_stats(
         rules_skipped: job.rules_skipped,
         rules_unselected: job.rules_unselected,
         hits: totals.hits,
+        hits_outside_window: outside_window,
         elapsed_s: elapsed,
         engine: job.scanner.engine().name(),
         threads: job.opts.threads,

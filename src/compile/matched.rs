@@ -102,9 +102,7 @@ fn text(v: Option<&Json>) -> Option<String> {
 
 fn item_value(t: &ItemTest, ev: &dyn EventSource) -> (Option<FieldId>, Option<String>) {
     match t {
-        ItemTest::Values {
-            field: Some(f), ..
-        }
+        ItemTest::Values { field: Some(f), .. }
         | ItemTest::Exists { field: f, .. }
         | ItemTest::FieldRef { field: f, .. } => (Some(*f), text(ev.field(*f))),
         ItemTest::Values {
@@ -195,7 +193,8 @@ mod tests {
 
     #[test]
     fn keywords_report_the_matching_string_and_no_field() {
-        let rule = "title: t\nlogsource: {product: x}\ndetection:\n  kw: ['*evil*']\n  condition: kw\n";
+        let rule =
+            "title: t\nlogsource: {product: x}\ndetection:\n  kw: ['*evil*']\n  condition: kw\n";
         let got = explain(rule, r#"{"A":"fine","B":"an evil thing"}"#);
         assert_eq!(got, [("kw".into(), None, s("an evil thing"))]);
     }

@@ -14,8 +14,8 @@
 pub mod fold;
 pub mod item;
 pub mod literals;
-pub mod matcher;
 pub mod matched;
+pub mod matcher;
 pub mod pattern;
 
 use std::collections::HashMap;

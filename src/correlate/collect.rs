@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::plan::{CorrelationPlan, FieldSrc, Source};
 use super::clock::EventClock;
+use super::plan::{CorrelationPlan, FieldSrc, Source};
 use super::time::Nanos;
 use super::window::{self, Item, Spec, Val};
 use super::{CorrelationRecord, CorrelationReport, CorrelationStats, RecordEvent};

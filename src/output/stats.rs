@@ -75,8 +75,11 @@ pub struct Stats<'a> {
     /// skipped `deprecated`/`unsupported` folders are not counted: they are
     /// never read).
     pub rules_unselected: u64,
-    /// Hits.
+    /// Hits reported (after `--from`/`--to`).
     pub hits: u64,
+    /// Hits left out by `--from`/`--to` (not in `hits`; the per-input
+    /// `hits` count them, as matches found in that input).
+    pub hits_outside_window: u64,
     /// Wall time.
     pub elapsed_s: f64,
     /// Prefilter engine.

@@ -35,10 +35,9 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use serde_json::Value as Json;
 
 use super::Table;
-use crate::event::{FieldMap, Layout, ParsedEvent, Resolver};
+use crate::event::{FieldMap, ParsedEvent, Resolver};
 use crate::scan::{Hit, HitObserver, Input};
 use crate::sigma::attack::attack_of;
 
@@ -131,17 +130,7 @@ impl Collector {
     }
 
     fn host_of(&self, event: &ParsedEvent) -> Option<String> {
-        let (root, layout) = (&event.root, event.layout);
-        let v = self.resolver.lookup(root, layout, 0).or_else(|| {
-            (layout == Layout::Ecs)
-                .then(|| root.get("host")?.get("hostname"))
-                .flatten()
-        })?;
-        match v {
-            Json::String(s) if !s.is_empty() => Some(s.clone()),
-            Json::Number(n) => Some(n.to_string()),
-            _ => None,
-        }
+        super::record::host_of(&self.resolver, 0, event)
     }
 
     fn record(&mut self, hit: &Hit<'_>, event: Option<&ParsedEvent>) {
