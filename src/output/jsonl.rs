@@ -28,7 +28,10 @@
 //!   `not`), the items of its first true alternative: `search`, `field` (the
 //!   rule's field name, `null` for a keyword) and the event's `value` as
 //!   text (for a keyword, the string that matched; `null` for a missing
-//!   field or an object).
+//!   field or an object), cut after [`MAX_MATCHED_VALUE`] characters with a
+//!   final `…`.
+//!
+//! [`MAX_MATCHED_VALUE`]: super::record::MAX_MATCHED_VALUE
 //! - `file`: the input as named on the command line (or found under a
 //!   directory argument); `-` for stdin. `line`: 1-based line number;
 //!   `offset`: byte offset of the line's first byte in the (decompressed)

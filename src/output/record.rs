@@ -174,10 +174,26 @@ impl<'p> Enricher<'p> {
                 field: m
                     .field
                     .and_then(|f| self.plan.fields.get(f as usize).cloned()),
-                value: m.value,
+                value: m.value.map(cap_value),
             })
             .collect();
         rec
+    }
+}
+
+/// The longest `matched` value written, in characters: a 4104 script block
+/// can be megabytes, and `event` (or the input) holds it whole.
+pub const MAX_MATCHED_VALUE: usize = 1024;
+
+fn cap_value(v: String) -> String {
+    match v.char_indices().nth(MAX_MATCHED_VALUE) {
+        Some((cut, _)) => {
+            let mut v = v;
+            v.truncate(cut);
+            v.push('…');
+            v
+        }
+        None => v,
     }
 }
 
@@ -208,5 +224,20 @@ impl HitRecord<'_> {
             out.push_str(m.value.as_deref().unwrap_or("(none)"));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_matched_values_are_cut_on_a_character_boundary() {
+        let short = "é".repeat(MAX_MATCHED_VALUE);
+        assert_eq!(cap_value(short.clone()), short);
+        let long = "é".repeat(MAX_MATCHED_VALUE + 1);
+        let cut = cap_value(long);
+        assert_eq!(cut.chars().count(), MAX_MATCHED_VALUE + 1);
+        assert!(cut.ends_with("é…"));
     }
 }
