@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use sigscan::cli::{self, ExitStatus};
 
 #[global_allocator]
@@ -42,6 +42,16 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(hide = true)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    #[command(hide = true)]
+    Man,
 }
 
 #[derive(Subcommand)]
@@ -118,6 +128,23 @@ fn main() -> ExitCode {
             },
             a.output.as_deref(),
         ),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "sigscan", &mut std::io::stdout());
+            ExitStatus::Ok
+        }
+        Command::Man => {
+            // The page of the whole command; `sigscan SUBCOMMAND --help` has
+            // the rest.
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => ExitStatus::Ok,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Ok,
+                Err(e) => {
+                    eprintln!("sigscan: writing the man page: {e}");
+                    ExitStatus::Fatal
+                }
+            }
+        }
         Command::Rules { command } => match command {
             RulesCommand::Check(a) => cli::rules::check(a),
             RulesCommand::Explain(a) => cli::rules::explain(a),

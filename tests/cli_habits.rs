@@ -232,3 +232,37 @@ fn output_file_leaves_no_temporary_behind() {
         .collect();
     assert_eq!(names, ["hits.jsonl"]);
 }
+
+#[test]
+fn shell_completions_know_the_new_flags() {
+    let d = tempfile::tempdir().expect("tempdir");
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(d.path(), &["completions", shell]);
+        assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
+        assert!(out.stdout.contains("sigscan"), "{shell}");
+        for flag in [
+            "min-level",
+            "exclude-tag",
+            "format",
+            "glob-case-insensitive",
+        ] {
+            assert!(out.stdout.contains(flag), "{shell}: no {flag}");
+        }
+    }
+    let out = run(d.path(), &["completions", "tcsh"]);
+    assert_eq!(out.code, 2, "an unknown shell: {}", out.stderr);
+}
+
+#[test]
+fn man_page_is_roff_naming_the_commands() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let out = run(d.path(), &["man"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with(".ie") || out.stdout.contains(".TH sigscan"),
+        "{}",
+        &out.stdout[..200.min(out.stdout.len())]
+    );
+    assert!(out.stdout.contains(".TH sigscan"));
+    assert!(out.stdout.contains("scan"));
+}

@@ -136,7 +136,11 @@ fn jsonl_is_the_default_on_a_pipe_and_carries_the_v2_fields() {
     assert_eq!(r.level, "high");
     assert_eq!(r.status.as_deref(), Some("experimental"));
     assert_eq!(r.tags, ["attack.credential_access", "attack.t1003.001"]);
-    assert_eq!(r.tactics, ["credential-access"], "ATT&CK's spelling, as the summary");
+    assert_eq!(
+        r.tactics,
+        ["credential-access"],
+        "ATT&CK's spelling, as the summary"
+    );
     assert_eq!(r.techniques, ["T1003.001"]);
     assert_eq!(r.host.as_deref(), Some("WS01.corp"));
     assert_eq!(

@@ -16,6 +16,7 @@ use crate::compile::Plan;
 use crate::correlate::clock::EventClock;
 use crate::correlate::{CorrelationPlan, Correlator};
 use crate::event::FieldMap;
+use crate::output::progress::Expected;
 use crate::output::record::Enricher;
 use crate::output::summary::Collector;
 use crate::output::window::{TimeWindow, parse_bound};
@@ -23,6 +24,7 @@ use crate::output::{Format, InputTally, JsonlSink, Messages, Progress, Stats, Ta
 use crate::prefilter::EngineKind;
 use crate::scan::{self, Counts, HitObserver, Input, ReadOptions, ScanOptions, Scanner};
 use crate::sigma::maps::read_string_map;
+use indicatif::{ProgressBar, ProgressDrawTarget};
 
 /// Prefilter engine, as the command line names it.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -243,21 +245,35 @@ impl ScanJob {
         })
     }
 
-    /// Bytes the inputs will give, for the progress line (stdin unknown).
-    fn expected_bytes(&self) -> u64 {
+    /// What the progress bar expects of each input, in scan order: its
+    /// size on disk (of the range, with `--byte-range`) and whether it is
+    /// compressed; `None` for stdin.
+    fn expected_inputs(&self) -> Vec<Option<Expected>> {
         self.inputs
             .iter()
-            .filter_map(|i| match &i.source {
-                scan::Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            .map(|i| match &i.source {
+                scan::Source::File(p) => std::fs::metadata(p).ok().map(|m| Expected {
+                    size: m.len(),
+                    compressed: scan::input::is_compressed(p),
+                }),
                 scan::Source::FileRange(p, r) => std::fs::metadata(p).ok().map(|m| {
-                    r.end
-                        .unwrap_or(m.len())
-                        .min(m.len())
-                        .saturating_sub(r.start)
+                    let compressed = scan::input::is_compressed(p);
+                    Expected {
+                        // A compressed file belongs whole to the range of byte 0.
+                        size: if compressed {
+                            if r.start == 0 { m.len() } else { 0 }
+                        } else {
+                            r.end
+                                .unwrap_or(m.len())
+                                .min(m.len())
+                                .saturating_sub(r.start)
+                        },
+                        compressed,
+                    }
                 }),
                 scan::Source::Stdin => None,
             })
-            .sum()
+            .collect()
     }
 }
 
@@ -292,13 +308,22 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
     // first (it clears itself before any message), the summary (it counts
     // hits before correlations withhold any), then correlations, messages
     // and the per-input tally.
-    let mut progress = (!args.quiet && io::stderr().is_terminal())
-        .then(|| Progress::new(io::stderr(), job.expected_bytes()));
+    let mut progress = (!args.quiet && io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        Progress::new(bar, job.expected_inputs())
+    });
+    // Messages hide the bar while they are written.
+    let stderr = || -> Box<dyn Write> {
+        match &progress {
+            Some(p) => Box::new(p.writer(io::stderr())),
+            None => Box::new(io::stderr()),
+        }
+    };
     let mut summary =
         (args.summary || args.summary_json.is_some()).then(|| Collector::new(&job.field_map));
-    let notes: Option<Box<dyn Write>> = (!args.quiet).then(|| Box::new(io::stderr()) as _);
+    let notes: Option<Box<dyn Write>> = (!args.quiet).then(stderr);
     let mut correlator = Correlator::new(&job.correlations, &job.field_map, notes);
-    let mut messages = Messages::new(io::stderr(), args.quiet);
+    let mut messages = Messages::new(stderr(), args.quiet);
     let mut tally = InputTally::default();
     let mut observers: Vec<&mut dyn HitObserver> = Vec::new();
     if let Some(p) = progress.as_mut() {
