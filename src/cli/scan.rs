@@ -139,6 +139,10 @@ pub struct ScanArgs {
     /// Write the same summary as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
+    /// Write the summary as a one-page, self-contained HTML report to FILE
+    /// (with a timeline of hits per hour).
+    #[arg(long, value_name = "FILE")]
+    pub summary_html: Option<PathBuf>,
 }
 
 /// A scan ready to run: every argument checked, every file opened.
@@ -219,6 +223,9 @@ impl ScanJob {
         });
         if let Some(p) = &args.summary_json {
             atomic::check_writable(p).map_err(|e| Fatal(format!("--summary-json {e}")))?;
+        }
+        if let Some(p) = &args.summary_html {
+            atomic::check_writable(p).map_err(|e| Fatal(format!("--summary-html {e}")))?;
         }
         let mut opts = ScanOptions::default();
         if let Some(t) = args.threads {
@@ -319,8 +326,10 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
             None => Box::new(io::stderr()),
         }
     };
-    let mut summary =
-        (args.summary || args.summary_json.is_some()).then(|| Collector::new(&job.field_map));
+    let mut summary = (args.summary || args.summary_json.is_some() || args.summary_html.is_some())
+        .then(|| {
+            Collector::new(&job.field_map).time_field(args.time_field.as_deref(), &job.field_map)
+        });
     let notes: Option<Box<dyn Write>> = (!args.quiet).then(stderr);
     let mut correlator = Correlator::new(&job.correlations, &job.field_map, notes);
     let mut messages = Messages::new(stderr(), args.quiet);
@@ -380,6 +389,12 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
             && let Err(e) = atomic::write_file(p, s.to_json().as_bytes())
         {
             return fail(Fatal(format!("writing the summary: {e}")));
+        }
+        if let Some(p) = &args.summary_html {
+            let page = crate::output::html::render(&s, &job.ruleset_hash);
+            if let Err(e) = atomic::write_file(p, page.as_bytes()) {
+                return fail(Fatal(format!("writing the HTML report: {e}")));
+            }
         }
     }
     if args.stats {

@@ -8,7 +8,8 @@
 //!   the event (time, host, matched fields);
 //! - [`messages`]: invalid lines and unreadable inputs, as they are met;
 //! - [`stats`]: the per-input tally and the `--stats` object;
-//! - [`summary`]: hits per rule, level, ATT&CK tactic/technique and host;
+//! - [`summary`]: hits per rule, level, ATT&CK tactic/technique, host and
+//!   hour, rendered as text, JSON or a one-page HTML report ([`html`]);
 //! - [`progress`]: the progress line on a terminal;
 //! - [`table`]: aligned text tables for the reports.
 //!
@@ -19,6 +20,7 @@
 //! [`HitSink`]: crate::scan::HitSink
 
 pub mod correlation;
+pub mod html;
 pub mod jsonl;
 pub mod messages;
 pub mod progress;
