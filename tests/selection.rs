@@ -291,3 +291,21 @@ fn stats_count_the_unselected_rules() {
     assert_eq!(stats["rules_unselected"], 2, "{stats}");
     assert_eq!(stats["rules_loaded"], 2, "{stats}");
 }
+
+#[test]
+fn intel_commands_take_the_same_selection() {
+    let f = Fixture::new();
+    let coverage = |flags: &[&str]| {
+        let mut args = vec!["rules", "coverage", "--rules", "rules", "--json"];
+        args.extend_from_slice(flags);
+        let out = run(f.dir.path(), &args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let v: Value = serde_json::from_str(&out.stdout).expect("JSON");
+        v["rules"].as_u64().expect("rules count")
+    };
+    assert_eq!(coverage(&[]), 3);
+    assert_eq!(coverage(&["--min-level", "critical"]), 1);
+    // r-high (test), r-old-status (deprecated) and the test-status rules of
+    // both folders, which those statuses open.
+    assert_eq!(coverage(&["--status", "deprecated,unsupported,test"]), 4);
+}

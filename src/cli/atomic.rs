@@ -82,7 +82,7 @@ impl Output {
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
         let file = builder
             .tempfile_in(dir)
-            .map_err(|e| format!("{}: {e}", given.display()))?;
+            .map_err(|e| format!("{}: cannot create its temporary file: {e}", given.display()))?;
         Ok(Output::File(TempFile { file, dest }))
     }
 
