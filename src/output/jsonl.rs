@@ -430,7 +430,60 @@ impl<W: Write> HitWriter for JsonlSink<'_, W> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::compile::{CompileOptions, Plan};
+    use crate::correlate::RecordEvent;
+    use crate::event::FieldMap;
+    use crate::sigma::RuleSet;
+
+    fn correlation() -> CorrelationRecord {
+        let t = time::parse_rfc3339("2024-05-01T10:00:00Z").unwrap();
+        CorrelationRecord {
+            rule_id: Arc::from("c1"),
+            title: Arc::from("Burst"),
+            level: Arc::from("high"),
+            correlation_type: "event_count",
+            group: vec![(Arc::from("IpAddress"), Some("10.0.0.5".into()))],
+            window_start: t,
+            window_end: t,
+            fired_at: t,
+            value: 5.0,
+            events: vec![RecordEvent {
+                file: Arc::from("a.ndjson"),
+                line: 3,
+                rule_id: Arc::from("r1"),
+            }],
+        }
+    }
+
+    fn written(format: Format) -> String {
+        let plan = Plan::from_rules(&RuleSet::default(), &CompileOptions::default());
+        let enricher = Enricher::new(&plan, &FieldMap::new(), None);
+        let mut w = JsonlSink::new(Vec::new(), format, false, enricher);
+        w.correlation(&correlation()).unwrap();
+        String::from_utf8(w.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn correlation_records_in_each_format_say_what_they_are() {
+        let jsonl = written(Format::Jsonl);
+        assert!(jsonl.starts_with("{\"kind\":\"correlation\","), "{jsonl}");
+        let csv = written(Format::Csv);
+        let rows: Vec<&str> = csv.split("\r\n").collect();
+        assert!(rows[0].starts_with("timestamp,kind,"), "{csv}");
+        assert_eq!(
+            rows[1],
+            "2024-05-01T10:00:00Z,correlation,high,Burst,c1,,,,,\
+             IpAddress: 10.0.0.5 ¦ value: 5 ¦ events: 1,,,a.ndjson,3"
+        );
+        let table = written(Format::Table);
+        assert!(
+            table.contains("Burst [correlation]  IpAddress: 10.0.0.5"),
+            "{table}"
+        );
+    }
 
     #[test]
     fn csv_quotes_per_rfc_4180_and_defuses_formulas() {
