@@ -26,7 +26,8 @@ fn version() -> &'static str {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan NDJSON inputs with Sigma rules; hits go to stdout as JSON Lines.
+    /// Scan NDJSON inputs with Sigma rules; hits go to stdout (a table on a
+    /// terminal, else JSON Lines; see --format).
     Scan(Box<cli::scan::ScanArgs>),
     /// Write a synthetic NDJSON corpus (evtx_dump layout) to stdout or a file.
     Gen(GenArgs),

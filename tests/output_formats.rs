@@ -212,8 +212,9 @@ fn table_is_one_readable_line_per_hit() {
     let out = scan(d.path(), &["--format", "table"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(lines.len(), 2, "{}", out.stdout);
-    for (l, n) in lines.iter().zip(1..) {
+    assert_eq!(lines.len(), 3, "{}", out.stdout);
+    assert!(lines[0].starts_with("TIME (UTC)"), "{}", lines[0]);
+    for (l, n) in lines[1..].iter().zip(1..) {
         assert!(l.contains("high") && l.contains("WS01.corp"), "{l}");
         assert!(l.contains("Mimikatz command line"), "{l}");
         assert!(l.contains("CommandLine: mimikatz.exe"), "{l}");

@@ -61,7 +61,8 @@
 //!
 //! # Table
 //!
-//! One line per hit: time, level, host, title, details, `file:line`.
+//! A header line, then one line per hit: time, level, host, title,
+//! details, `file:line`. For reading, not parsing.
 
 use std::io::{self, Write};
 
@@ -199,11 +200,24 @@ impl<'p, W: Write> JsonlSink<'p, W> {
         Ok(self.out)
     }
 
+    /// The header, before the first record: CSV's column names, or the
+    /// table's column titles (a table without hits stays empty).
     fn csv_header(&mut self) {
-        if self.format == Format::Csv && !self.header_done {
-            self.header_done = true;
-            csv_row(&mut self.buf, &CSV_COLUMNS);
+        if self.header_done {
+            return;
         }
+        match self.format {
+            Format::Csv => csv_row(&mut self.buf, &CSV_COLUMNS),
+            Format::Table => {
+                let _ = writeln!(
+                    self.buf,
+                    "{:<24}  {:<13}  {:<15}  RULE  DETAILS  (FILE:LINE)",
+                    "TIME (UTC)", "LEVEL", "HOST"
+                );
+            }
+            Format::Jsonl => {}
+        }
+        self.header_done = true;
     }
 
     fn write_buf(&mut self) -> io::Result<()> {
