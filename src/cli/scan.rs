@@ -311,10 +311,11 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
     )
     .ruleset_hash(&job.ruleset_hash);
 
-    // The observers, in the order they see each call: the progress line
-    // first (it clears itself before any message), the summary (it counts
-    // hits before correlations withhold any), then correlations, messages
-    // and the per-input tally.
+    // The observers, in the order they see each call: the progress bar
+    // first, the summary (it counts hits before correlations withhold any),
+    // then correlations, messages and the per-input tally. Messages and
+    // correlation notes write through the bar's suspending writer, so the
+    // bar is hidden while they print.
     let mut progress = (!args.quiet && io::stderr().is_terminal()).then(|| {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         Progress::new(bar, job.expected_inputs())
@@ -357,7 +358,7 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
     let mut totals = job.scanner.scan(&job.inputs, job.opts, &mut tap);
     let outside_window = tap.outside_window();
     // `hits` counts what was reported; the window's drops are counted apart.
-    totals.hits -= outside_window;
+    totals.hits = totals.hits.saturating_sub(outside_window);
     let mut jsonl = tap.into_output();
     if let Some(p) = progress.as_mut() {
         p.clear();

@@ -176,8 +176,11 @@ impl<'p, W: Write> JsonlSink<'p, W> {
                 let details = correlation_details(rec);
                 writeln!(
                     self.buf,
-                    "{t:<24}  {:<13}  {:<15}  {} [correlation]  {details}",
-                    rec.level, "-", rec.title
+                    "{t:<30}  {:<13}  {:<15}  {} [correlation]  {}",
+                    one_line(&rec.level, 13),
+                    "-",
+                    one_line(&rec.title, 100),
+                    one_line(&details, TABLE_DETAILS)
                 )?;
             }
         }
@@ -211,7 +214,7 @@ impl<'p, W: Write> JsonlSink<'p, W> {
             Format::Table => {
                 let _ = writeln!(
                     self.buf,
-                    "{:<24}  {:<13}  {:<15}  RULE  DETAILS  (FILE:LINE)",
+                    "{:<30}  {:<13}  {:<15}  RULE  DETAILS  (FILE:LINE)",
                     "TIME (UTC)", "LEVEL", "HOST"
                 );
             }
@@ -227,6 +230,31 @@ impl<'p, W: Write> JsonlSink<'p, W> {
             io::Error::from(kind)
         })
     }
+}
+
+/// The most characters of `details` on a table line.
+const TABLE_DETAILS: usize = 160;
+
+/// Text for one table cell on a terminal: control characters (a line break
+/// in a script block, or an escape sequence an attacker put in an event
+/// field to drive the analyst's terminal) written as `\n`, `\u{1b}`…, and
+/// cut to `max` characters with a final `…`.
+fn one_line(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max + 8));
+    for (n, c) in s.chars().enumerate() {
+        if n == max {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The CSV header.
@@ -428,12 +456,12 @@ impl<W: Write> HitWriter for JsonlSink<'_, W> {
                 let t = rec.time.map(time::format).unwrap_or_else(|| "-".into());
                 writeln!(
                     b,
-                    "{t:<24}  {:<13}  {:<15}  {}  {}  ({}:{})",
-                    rec.rule.level,
-                    rec.host.as_deref().unwrap_or("-"),
-                    rec.rule.title,
-                    rec.details(),
-                    rec.file,
+                    "{t:<30}  {:<13}  {:<15}  {}  {}  ({}:{})",
+                    one_line(&rec.rule.level, 13),
+                    one_line(rec.host.as_deref().unwrap_or("-"), 40),
+                    one_line(&rec.rule.title, 100),
+                    one_line(&rec.details(), TABLE_DETAILS),
+                    one_line(rec.file, 200),
                     rec.line
                 )?;
             }
@@ -497,6 +525,13 @@ mod tests {
             table.contains("Burst [correlation]  IpAddress: 10.0.0.5"),
             "{table}"
         );
+    }
+
+    #[test]
+    fn table_cells_are_one_line_without_terminal_controls() {
+        assert_eq!(one_line("a\r\nb\tc", 20), "a\\r\\nb\\tc");
+        assert_eq!(one_line("x\u{1b}[2Jy", 20), "x\\u{1b}[2Jy");
+        assert_eq!(one_line("abcdef", 3), "abc…");
     }
 
     #[test]
