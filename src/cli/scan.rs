@@ -158,6 +158,8 @@ pub struct ScanJob {
     output: Option<Output>,
     ruleset_hash: String,
     format: Format,
+    /// `--from`/`--to`.
+    window: Option<TimeWindow>,
     rules_skipped: u64,
     rules_unselected: u64,
     opts: ScanOptions,
@@ -204,6 +206,16 @@ impl ScanJob {
         } else {
             scanner
         };
+        // `--from`/`--to` in the workers, before rule evaluation; the Tap
+        // applies the same window to the hit stream (see output::window).
+        let window = (args.from.is_some() || args.to.is_some()).then(|| {
+            TimeWindow::new(
+                args.from,
+                args.to,
+                EventClock::new(args.time_field.as_deref(), &field_map),
+            )
+        });
+        let scanner = scanner.with_event_filter(window.as_ref().map(TimeWindow::event_filter));
         let (inputs, list_errors) = select_inputs(&args)?;
         for (name, e) in &list_errors {
             eprintln!("sigscan: {name}: {e}");
@@ -246,6 +258,7 @@ impl ScanJob {
             output: Some(output),
             ruleset_hash,
             format,
+            window,
             rules_skipped,
             rules_unselected,
             opts,
@@ -347,14 +360,7 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
     }
     observers.push(&mut messages);
     observers.push(&mut tally);
-    let window = (args.from.is_some() || args.to.is_some()).then(|| {
-        TimeWindow::new(
-            args.from,
-            args.to,
-            EventClock::new(args.time_field.as_deref(), &job.field_map),
-        )
-    });
-    let mut tap = Tap::new(jsonl, observers).with_window(window);
+    let mut tap = Tap::new(jsonl, observers).with_window(job.window.clone());
     let mut totals = job.scanner.scan(&job.inputs, job.opts, &mut tap);
     let outside_window = tap.outside_window();
     // `hits` counts what was reported; the window's drops are counted apart.
@@ -440,6 +446,7 @@ fn print_stats(
         rules_unselected: job.rules_unselected,
         hits: totals.hits,
         hits_outside_window: outside_window,
+        events_outside_window: totals.filtered_events,
         elapsed_s: elapsed,
         engine: job.scanner.engine().name(),
         threads: job.opts.threads,

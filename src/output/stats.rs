@@ -77,9 +77,13 @@ pub struct Stats<'a> {
     pub rules_unselected: u64,
     /// Hits reported (after `--from`/`--to`).
     pub hits: u64,
-    /// Hits left out by `--from`/`--to` (not in `hits`; the per-input
-    /// `hits` count them, as matches found in that input).
+    /// Hits left out by `--from`/`--to` on the hit stream (not in `hits`;
+    /// the per-input `hits` count them). 0 unless the workers could not
+    /// read an event's time where the hit stream could.
     pub hits_outside_window: u64,
+    /// Candidate events `--from`/`--to` kept from rule evaluation in the
+    /// workers.
+    pub events_outside_window: u64,
     /// Wall time.
     pub elapsed_s: f64,
     /// Prefilter engine.

@@ -1,17 +1,21 @@
 //! `--from`/`--to`: only hits whose event time lies in `[from, to)`.
 //!
-//! The window is applied on the hit stream, in the [`Tap`](super::Tap),
-//! before any observer or the output sees a hit: a hit outside it is not
-//! written, summarised, correlated or counted in `hits` (only in
-//! `hits_outside_window`). The time is read as for correlations and
-//! `@timestamp` ([`EventClock`]). An event without a readable time is
+//! Applied twice, with one reading of the time ([`EventClock`], as for
+//! correlations and `@timestamp`):
+//!
+//! - in the workers, before any rule is evaluated ([`TimeWindow::event_filter`]):
+//!   the time is read from the raw line like a rule field, so a candidate
+//!   event outside the window costs one field read and no rule evaluation
+//!   (counted in the stats' `events_outside_window`);
+//! - on the hit stream, in the [`Tap`](super::Tap), before any observer or
+//!   the output sees a hit: the exact backstop, which drops a hit outside
+//!   the window whatever the workers did (`hits_outside_window`, 0 when both
+//!   agree, as the raw reader answers what the parsed line would).
+//!
+//! A hit outside the window is therefore not written, summarised,
+//! correlated or counted in `hits`. An event without a readable time is
 //! outside every window: the user asked for a time range and nothing shows
 //! that the event is in it.
-//!
-//! Why not in the workers, before rule evaluation: the time field sits in a
-//! different place per layout (`Event.System.TimeCreated.#attributes.SystemTime`,
-//! `@timestamp`, …) and may be moved by `--time-field`; reading it there
-//! on every candidate line costs more than it saves while hits are rare.
 
 use crate::correlate::clock::EventClock;
 use crate::correlate::time::{self, Nanos};
@@ -47,10 +51,24 @@ impl TimeWindow {
 
     /// Whether the event (`None`: a line that does not parse) is inside.
     pub fn admits(&self, event: Option<&ParsedEvent>) -> bool {
-        let Some(t) = event.and_then(|e| self.clock.time(e)) else {
-            return false;
-        };
+        event
+            .and_then(|e| self.clock.time(e))
+            .is_some_and(|t| self.contains(t))
+    }
+
+    /// Whether time `t` is inside.
+    pub fn contains(&self, t: Nanos) -> bool {
         self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|e| t < e)
+    }
+
+    /// The same window as a filter for the workers: an event is evaluated
+    /// only when its time, read from the raw line, is inside.
+    pub fn event_filter(&self) -> crate::scan::EventFilter {
+        let w = self.clone();
+        crate::scan::EventFilter {
+            resolver: self.clock.resolver().clone(),
+            keep: Box::new(move |v| EventClock::time_of_value(v).is_some_and(|t| w.contains(t))),
+        }
     }
 }
 
