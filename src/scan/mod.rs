@@ -96,8 +96,11 @@ pub struct EventFilter {
     /// Resolves the field as id 0.
     pub resolver: Resolver,
     /// Whether an event with this value of the field is evaluated.
-    pub keep: Box<dyn Fn(Option<&serde_json::Value>) -> bool + Send + Sync>,
+    pub keep: KeepFn,
 }
+
+/// [`EventFilter::keep`]: the field's value (`None`: missing) → evaluate?
+pub type KeepFn = Box<dyn Fn(Option<&serde_json::Value>) -> bool + Send + Sync>;
 
 impl std::fmt::Debug for EventFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
