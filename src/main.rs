@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use sigscan::cli::{self, ExitStatus};
 
 #[global_allocator]
@@ -26,7 +26,8 @@ fn version() -> &'static str {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan NDJSON inputs with Sigma rules; hits go to stdout as JSON Lines.
+    /// Scan NDJSON inputs with Sigma rules; hits go to stdout (a table on a
+    /// terminal, else JSON Lines; see --format).
     Scan(Box<cli::scan::ScanArgs>),
     /// Benchmark reference: read every byte of the files once (mmap, all threads).
     #[command(hide = true)]
@@ -40,6 +41,16 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(hide = true)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    #[command(hide = true)]
+    Man,
 }
 
 #[derive(Subcommand)]
@@ -77,6 +88,23 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             println!("{}", sigscan::scan::memscan(&files, t));
             ExitStatus::Ok
+        }
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "sigscan", &mut std::io::stdout());
+            ExitStatus::Ok
+        }
+        Command::Man => {
+            // The page of the whole command; `sigscan SUBCOMMAND --help` has
+            // the rest.
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => ExitStatus::Ok,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Ok,
+                Err(e) => {
+                    eprintln!("sigscan: writing the man page: {e}");
+                    ExitStatus::Fatal
+                }
+            }
         }
         Command::Rules { command } => match command {
             RulesCommand::Check(a) => cli::rules::check(a),

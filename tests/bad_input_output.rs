@@ -75,7 +75,9 @@ fn output_file_is_written_atomically() {
 
     // An output in a missing directory is fatal before anything is scanned.
     let run = scan(d, &["-o", "nowhere/hits.jsonl", "in"]);
-    run.expect(2).stderr_has("nowhere/.hits.jsonl.sigscan-tmp-");
+    run.expect(2)
+        .stderr_has("nowhere/hits.jsonl: cannot create its temporary file")
+        .stderr_has("nowhere/.hits.jsonl.");
     assert!(!d.join("nowhere").exists());
 }
 

@@ -9,10 +9,11 @@
 //!   absent) and derives the expected lines itself, without sigscan code.
 //!
 //! Output contract checked here: stdout is JSON Lines, one object per (rule, hit line),
-//! `{"rule_id","title","level","file","line","offset","schema_version","ruleset_hash","event"}`
-//! and nothing else, ordered by input file then line; `file` is the path exactly as given on the
+//! `{"kind","@timestamp","rule_id","title","level","status","tags","tactics","techniques","host",
+//! "channel","event_id","record_id","matched","file","line","offset","schema_version",
+//! "ruleset_hash","event"}` and nothing else, ordered by input file then line; `file` is the path exactly as given on the
 //! command line, `line` is 1-based, `offset` is the byte offset of the line's first byte,
-//! `schema_version` is 1, `ruleset_hash` is 16 lowercase hex digits, the same in every record of a
+//! `schema_version` is 2, `ruleset_hash` is 16 lowercase hex digits, the same in every record of a
 //! run, `event` is the parsed line. `--no-event`
 //! drops `event`; `--stats` adds one JSON object on stderr and leaves stdout unchanged.
 
@@ -81,10 +82,21 @@ const PS_CHANNELS: [&str; 2] = [
     "microsoft-windows-powershell/operational",
     "powershellcore/operational",
 ];
-const RECORD_KEYS: [&str; 9] = [
+const RECORD_KEYS: [&str; 20] = [
+    "kind",
+    "@timestamp",
     "rule_id",
     "title",
     "level",
+    "status",
+    "tags",
+    "tactics",
+    "techniques",
+    "host",
+    "channel",
+    "event_id",
+    "record_id",
+    "matched",
     "file",
     "line",
     "offset",
@@ -197,7 +209,35 @@ fn check_records(records: &[Value], inputs: &[&str], with_event: bool) -> Vec<(S
         assert_eq!(obj["rule_id"], RULE_ID, "{ctx}");
         assert_eq!(obj["title"], TITLE, "{ctx}");
         assert_eq!(obj["level"], LEVEL, "{ctx}");
-        assert_eq!(obj["schema_version"], 1, "{ctx}");
+        assert_eq!(obj["schema_version"], 2, "{ctx}");
+        assert_eq!(obj["kind"], "hit", "{ctx}");
+        assert_eq!(obj["status"], "test", "{ctx}");
+        assert_eq!(obj["event_id"], 4104, "{ctx}");
+        assert!(
+            obj["channel"]
+                .as_str()
+                .is_some_and(|c| c.to_ascii_lowercase().contains("powershell")),
+            "{ctx}: channel {}",
+            obj["channel"]
+        );
+        // The correlation time sources; this flat sample's `Timestamp` is
+        // not one of them.
+        let untimed = obj["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("seed-flat.ndjson"));
+        assert!(
+            obj["@timestamp"].is_string() || untimed && obj["@timestamp"].is_null(),
+            "{ctx}: @timestamp {}",
+            obj["@timestamp"]
+        );
+        assert!(obj["host"].is_string(), "{ctx}: host");
+        // What fired: ScriptBlockText, with a value from the event.
+        let matched = obj["matched"].as_array().expect("matched is a list");
+        assert!(!matched.is_empty(), "{ctx}: matched");
+        for m in matched {
+            assert_eq!(m["field"], "ScriptBlockText", "{ctx}: {m}");
+            assert!(m["value"].is_string(), "{ctx}: {m}");
+        }
         let hash = obj["ruleset_hash"]
             .as_str()
             .unwrap_or_else(|| panic!("{ctx}: ruleset_hash is not a string"));

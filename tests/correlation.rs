@@ -80,7 +80,7 @@ fn split(run: &Run) -> (Vec<(String, String, u64)>, Vec<Value>) {
     let mut records = Vec::new();
     let mut hash = None;
     for mut r in run.records() {
-        assert_eq!(r["schema_version"], 1, "{r}");
+        assert_eq!(r["schema_version"], 2, "{r}");
         let h = r["ruleset_hash"]
             .as_str()
             .expect("ruleset_hash")
@@ -91,7 +91,9 @@ fn split(run: &Run) -> (Vec<(String, String, u64)>, Vec<Value>) {
             "one rule set per run"
         );
         if r.get("correlation_type").is_some() {
+            assert_eq!(r["kind"], "correlation", "{r}");
             let m = r.as_object_mut().unwrap();
+            m.remove("kind");
             m.remove("schema_version");
             m.remove("ruleset_hash");
             records.push(r);

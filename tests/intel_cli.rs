@@ -514,7 +514,26 @@ fn scan_summary_on_the_project_corpora() {
         ],
         "hosts": hosts.iter().map(|(h, n)| json!({"host":h,"hits":n})).collect::<Vec<_>>()
     });
-    let got: Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    let mut got: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    // The timeline accounts for every hit: per hour, or untimed.
+    let obj = got.as_object_mut().unwrap();
+    let timeline = obj.remove("timeline").expect("timeline");
+    let untimed = obj
+        .remove("hits_untimed")
+        .expect("hits_untimed")
+        .as_u64()
+        .unwrap();
+    let hours: Vec<&Value> = timeline.as_array().unwrap().iter().collect();
+    let timed: u64 = hours.iter().map(|h| h["hits"].as_u64().unwrap()).sum();
+    assert_eq!(timed + untimed, total);
+    assert!(timed > 0, "the evtx and ECS samples carry times");
+    let names: Vec<&str> = hours.iter().map(|h| h["hour"].as_str().unwrap()).collect();
+    assert!(
+        names.windows(2).all(|w| w[0] < w[1]),
+        "hours in order: {names:?}"
+    );
+    assert!(names.iter().all(|h| h.ends_with(":00:00Z")), "{names:?}");
     assert_eq!(got, expected);
 
     // The text form, checked by hand against the numbers above (asserted equal first, so a

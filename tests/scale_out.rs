@@ -410,9 +410,9 @@ fn records_carry_the_schema_version_and_a_location_free_ruleset_hash() {
             h.bytes()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         );
-        assert_eq!(stats["schema_version"], 1);
+        assert_eq!(stats["schema_version"], 2);
         for rec in &run.records {
-            assert_eq!(rec["schema_version"], 1, "{rec}");
+            assert_eq!(rec["schema_version"], 2, "{rec}");
             assert_eq!(rec["ruleset_hash"], h.as_str(), "{rec}");
         }
         h

@@ -50,7 +50,7 @@ import time
 from urllib.parse import urlparse
 
 #: The hit record format this driver reads and writes (sigscan's ``schema_version``).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: sigscan exit statuses that mean the task's work is done: 0 all input read,
 #: 1 done but some input was unreadable or invalid (counted in the stats,

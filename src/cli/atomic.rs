@@ -1,6 +1,8 @@
 //! Where results go: stdout, or a file written atomically (a temporary file
 //! beside it, renamed into place at the end), so a reader never sees a
-//! half-written file and a retried run overwrites cleanly.
+//! half-written file and a retried run overwrites cleanly. The temporary
+//! file comes from `tempfile` (`O_EXCL`, a random name): a name made of the
+//! pid collides across containers, where every process may be pid 1.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -26,19 +28,12 @@ pub enum Output {
 
 /// A temporary file beside `dest`; renamed over it by [`Output::commit`],
 /// removed when dropped uncommitted (a failed or abandoned run leaves no
-/// temporary file behind and `dest` as it was).
+/// temporary file behind and `dest` as it was). Created by `tempfile` with
+/// `O_EXCL` and a random name, so two writers of the same destination (two
+/// containers sharing a volume may have the same pid) never share one.
 pub struct TempFile {
-    file: Option<std::fs::File>,
-    tmp: PathBuf,
+    file: tempfile::NamedTempFile,
     dest: PathBuf,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if self.file.take().is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-    }
 }
 
 impl Output {
@@ -74,17 +69,21 @@ impl Output {
         let name = dest
             .file_name()
             .ok_or_else(|| format!("{}: not a file name", given.display()))?;
-        let tmp = dest.with_file_name(format!(
-            ".{}.sigscan-tmp-{}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        Ok(Output::File(TempFile {
-            file: Some(file),
-            tmp,
-            dest,
-        }))
+        let dir = match dest.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let prefix = format!(".{}.", name.to_string_lossy());
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".sigscan-tmp");
+        // The mode a plain create would give (0666 less the umask), not
+        // tempfile's private 0600: the output is for others to read.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let file = builder
+            .tempfile_in(dir)
+            .map_err(|e| format!("{}: cannot create its temporary file: {e}", given.display()))?;
+        Ok(Output::File(TempFile { file, dest }))
     }
 
     /// What to call the output in messages.
@@ -101,16 +100,10 @@ impl Output {
         match self {
             Output::Stdout(mut s) => s.flush(),
             Output::Direct { mut file, .. } => file.flush(),
-            Output::File(mut t) => {
-                let file = t.file.take().expect("BUG: committed twice");
-                let res = file.sync_all().and_then(|()| {
-                    drop(file);
-                    std::fs::rename(&t.tmp, &t.dest)
-                });
-                if res.is_err() {
-                    let _ = std::fs::remove_file(&t.tmp);
-                }
-                res
+            Output::File(t) => {
+                t.file.as_file().sync_all()?;
+                // On failure the temporary file is dropped, which removes it.
+                t.file.persist(&t.dest).map(drop).map_err(|e| e.error)
             }
         }
     }
@@ -121,14 +114,14 @@ impl Write for Output {
         match self {
             Output::Stdout(s) => s.write(buf),
             Output::Direct { file, .. } => file.write(buf),
-            Output::File(t) => t.file.as_mut().expect("BUG: write after commit").write(buf),
+            Output::File(t) => t.file.write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Output::Stdout(s) => s.flush(),
             Output::Direct { file, .. } => file.flush(),
-            Output::File(t) => t.file.as_mut().expect("BUG: flush after commit").flush(),
+            Output::File(t) => t.file.flush(),
         }
     }
 }
@@ -180,5 +173,40 @@ mod tests {
         assert!(check_writable(dir.path()).is_err());
         assert!(check_writable(&dir.path().join("no/such/f")).is_err());
         assert!(check_writable(&p).is_ok());
+    }
+
+    #[test]
+    fn two_writers_of_one_destination_get_distinct_temporaries() {
+        // Two containers sharing a volume can have the same pid; the
+        // temporary names must not collide all the same.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.jsonl");
+        let mut a = Output::open(Some(&p)).unwrap();
+        let mut b = Output::open(Some(&p)).unwrap();
+        a.write_all(b"a").unwrap();
+        b.write_all(b"b").unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+        a.commit().unwrap();
+        b.commit().unwrap();
+        assert_eq!(
+            std::fs::read(&p).unwrap(),
+            b"b",
+            "the last commit wins whole"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_output_is_readable_by_others_like_a_plain_create() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.jsonl");
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, "").unwrap();
+        let out = Output::open(Some(&p)).unwrap();
+        out.commit().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&p), mode(&plain));
     }
 }

@@ -6,8 +6,10 @@
 //! [`ExitStatus`].
 
 pub mod atomic;
+pub mod globs;
 pub mod rules;
 pub mod scan;
+pub mod select;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -64,6 +66,9 @@ pub struct RuleFlags {
     /// Match detections only, ignoring each rule's logsource.
     #[arg(long)]
     pub no_logsource: bool,
+    /// Rule selection (level, status, tags, names).
+    #[command(flatten)]
+    pub select: select::SelectFlags,
 }
 
 /// Rules loaded and compiled, with what loading them needed.
@@ -74,17 +79,37 @@ pub struct LoadedRules {
     pub plan: Plan,
     /// The placeholder values (part of the rule-set hash).
     pub placeholders: HashMap<String, Vec<String>>,
+    /// The selection applied (part of the rule-set hash).
+    pub selection: select::RuleSelection,
+    /// What the selection left out.
+    pub unselected: select::Unselected,
 }
 
-/// Loads and compiles the rules under `paths`. Errors in individual rules
-/// are diagnostics in the set and plan; an unreadable placeholder file is
-/// fatal.
+impl LoadedRules {
+    /// The rule-set hash of what was loaded and selected.
+    pub fn ruleset_hash(&self, no_logsource: bool) -> String {
+        let h = crate::sigma::digest::ruleset_hash(&self.set, no_logsource, &self.placeholders);
+        self.selection.mix_into_hash(h)
+    }
+}
+
+/// Loads the rules under `paths`, keeps those the selection flags select,
+/// and compiles them. Errors in individual rules are diagnostics in the set
+/// and plan; an unreadable placeholder file or rule list is fatal. Rule
+/// names of `--exclude-rule`/`--rule-list` that match no rule are noted on
+/// stderr (a typo should not pass silently, nor stop a scan).
 pub fn load_rules(paths: &[PathBuf], flags: &RuleFlags) -> Result<LoadedRules, Fatal> {
     let placeholders = match &flags.placeholders {
         Some(p) => read_string_map(p)?,
         None => HashMap::new(),
     };
-    let set = RuleSet::load(paths);
+    let selection = select::RuleSelection::from_flags(&flags.select)?;
+    let mut unselected = select::Unselected::default();
+    let mut set = selection.load(paths, &mut unselected);
+    selection.apply(&mut set, &mut unselected);
+    for n in &unselected.unmatched_names {
+        eprintln!("sigscan: note: rule {n:?} (--exclude-rule/--rule-list) matches no loaded rule");
+    }
     let copts = CompileOptions {
         placeholders,
         no_logsource: flags.no_logsource,
@@ -94,6 +119,8 @@ pub fn load_rules(paths: &[PathBuf], flags: &RuleFlags) -> Result<LoadedRules, F
         set,
         plan,
         placeholders: copts.placeholders,
+        selection,
+        unselected,
     })
 }
 

@@ -10,15 +10,21 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::atomic::{self, Output};
+use super::globs::GlobFilter;
 use super::{ExitStatus, Fatal, RuleFlags, fail, load_rules, print_diag};
 use crate::compile::Plan;
+use crate::correlate::clock::EventClock;
 use crate::correlate::{CorrelationPlan, Correlator};
 use crate::event::FieldMap;
+use crate::output::progress::Expected;
+use crate::output::record::Enricher;
 use crate::output::summary::Collector;
-use crate::output::{InputTally, JsonlSink, Messages, Progress, Stats, Tap};
+use crate::output::window::{TimeWindow, parse_bound};
+use crate::output::{Format, InputTally, JsonlSink, Messages, Progress, Stats, Tap};
 use crate::prefilter::EngineKind;
 use crate::scan::{self, Counts, HitObserver, Input, ReadOptions, ScanOptions, Scanner};
 use crate::sigma::maps::read_string_map;
+use indicatif::{ProgressBar, ProgressDrawTarget};
 
 /// Prefilter engine, as the command line names it.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -63,17 +69,26 @@ pub struct ScanArgs {
     /// file (plain files; a compressed file belongs whole to the range of byte 0).
     #[arg(long, value_name = "START:END")]
     pub byte_range: Option<scan::range::ByteRange>,
-    /// Only files whose name matches this glob, under directory inputs.
+    /// Under directory inputs, only files matching this glob (repeatable;
+    /// `{a,b}`, `**`; a leading `!` excludes; without `/` it matches the
+    /// file name, with `/` the path).
     #[arg(long, value_name = "PATTERN")]
-    pub glob: Option<String>,
+    pub glob: Vec<String>,
+    /// Match --glob patterns case-insensitively.
+    #[arg(long)]
+    pub glob_case_insensitive: bool,
     /// Prefilter engine.
     #[arg(long, value_enum, default_value = "auto")]
     pub engine: Engine,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
-    /// Do not pin workers to cores.
+    /// Pin worker i to core i (off by default: two sigscan processes, shards
+    /// or pods on one host would all pin to the same first cores).
     #[arg(long)]
+    pub pin: bool,
+    /// Accepted for compatibility: not pinning is now the default.
+    #[arg(long, hide = true, conflicts_with = "pin")]
     pub no_pin: bool,
     /// Read files instead of memory-mapping them (safe for files that change).
     #[arg(long)]
@@ -87,6 +102,15 @@ pub struct ScanArgs {
     /// Leave `event` out of hit records.
     #[arg(long)]
     pub no_event: bool,
+    /// Only hits whose event time is at or after this (RFC 3339, or a date).
+    #[arg(long, value_name = "TIME", value_parser = parse_bound)]
+    pub from: Option<i64>,
+    /// Only hits whose event time is before this (RFC 3339, or a date).
+    #[arg(long, value_name = "TIME", value_parser = parse_bound)]
+    pub to: Option<i64>,
+    /// Output format (default: table when stdout is a terminal, else jsonl).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
     /// Print a JSON stats object on stderr at the end.
     #[arg(long)]
     pub stats: bool,
@@ -96,7 +120,7 @@ pub struct ScanArgs {
     /// Any rule error is fatal (exit 2).
     #[arg(long)]
     pub strict: bool,
-    /// Write hits to FILE (atomically: temporary file, then rename).
+    /// Write hits to FILE (atomically: temporary file, then rename); `-` is stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// No per-line error messages and no progress line on stderr.
@@ -115,6 +139,10 @@ pub struct ScanArgs {
     /// Write the same summary as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
+    /// Write the summary as a one-page, self-contained HTML report to FILE
+    /// (with a timeline of hits per hour).
+    #[arg(long, value_name = "FILE")]
+    pub summary_html: Option<PathBuf>,
 }
 
 /// A scan ready to run: every argument checked, every file opened.
@@ -129,7 +157,11 @@ pub struct ScanJob {
     /// Taken when the scan starts.
     output: Option<Output>,
     ruleset_hash: String,
+    format: Format,
+    /// `--from`/`--to`.
+    window: Option<TimeWindow>,
     rules_skipped: u64,
+    rules_unselected: u64,
     opts: ScanOptions,
 }
 
@@ -139,6 +171,8 @@ impl ScanJob {
     /// `--strict`).
     pub fn prepare(args: ScanArgs) -> Result<ScanJob, Fatal> {
         let loaded = load_rules(&args.rules, &args.rule_flags)?;
+        let ruleset_hash = loaded.ruleset_hash(args.rule_flags.no_logsource);
+        let rules_unselected = loaded.unselected.documents as u64;
         let (set, plan) = (loaded.set, loaded.plan);
         let correlations = CorrelationPlan::build(&set, &plan, args.time_field.as_deref());
         for d in set
@@ -172,30 +206,50 @@ impl ScanJob {
             Some(p) => read_string_map(p).map_err(|e| Fatal(format!("field map: {e}")))?,
             None => FieldMap::new(),
         };
-        let ruleset_hash = crate::sigma::digest::ruleset_hash(
-            &set,
-            args.rule_flags.no_logsource,
-            &loaded.placeholders,
-        );
         let scanner = Scanner::new(plan, args.engine.into(), &field_map)?;
         let scanner = if args.no_route {
             scanner.without_routing()
         } else {
             scanner
         };
+        // `--from`/`--to` in the workers, before rule evaluation; the Tap
+        // applies the same window to the hit stream (see output::window).
+        let window = (args.from.is_some() || args.to.is_some()).then(|| {
+            TimeWindow::new(
+                args.from,
+                args.to,
+                EventClock::new(args.time_field.as_deref(), &field_map),
+            )
+        });
+        let scanner = scanner.with_event_filter(window.as_ref().map(TimeWindow::event_filter));
         let (inputs, list_errors) = select_inputs(&args)?;
         for (name, e) in &list_errors {
             eprintln!("sigscan: {name}: {e}");
         }
-        let output = Output::open(args.output.as_deref())?;
+        // `-o -` is stdout, as for the inputs.
+        let output = Output::open(args.output.as_deref().filter(|p| p.as_os_str() != "-"))?;
+        // As ripgrep decides colour: a person reads a terminal, a program
+        // reads a pipe or a file.
+        if let (Some(f), Some(t)) = (args.from, args.to)
+            && f >= t
+        {
+            return Err(Fatal("--from must be before --to".into()));
+        }
+        let format = args.format.unwrap_or(match &output {
+            Output::Stdout(s) if s.is_terminal() => Format::Table,
+            _ => Format::Jsonl,
+        });
         if let Some(p) = &args.summary_json {
             atomic::check_writable(p).map_err(|e| Fatal(format!("--summary-json {e}")))?;
+        }
+        if let Some(p) = &args.summary_html {
+            atomic::check_writable(p).map_err(|e| Fatal(format!("--summary-html {e}")))?;
         }
         let mut opts = ScanOptions::default();
         if let Some(t) = args.threads {
             opts.threads = t.max(1);
         }
-        opts.pin = !args.no_pin;
+        opts.pin = args.pin;
         opts.read = ReadOptions {
             chunk_size: args.chunk_size.max(1),
             mmap: !args.no_mmap,
@@ -209,26 +263,43 @@ impl ScanJob {
             list_errors,
             output: Some(output),
             ruleset_hash,
+            format,
+            window,
             rules_skipped,
+            rules_unselected,
             opts,
         })
     }
 
-    /// Bytes the inputs will give, for the progress line (stdin unknown).
-    fn expected_bytes(&self) -> u64 {
+    /// What the progress bar expects of each input, in scan order: its
+    /// size on disk (of the range, with `--byte-range`) and whether it is
+    /// compressed; `None` for stdin.
+    fn expected_inputs(&self) -> Vec<Option<Expected>> {
         self.inputs
             .iter()
-            .filter_map(|i| match &i.source {
-                scan::Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            .map(|i| match &i.source {
+                scan::Source::File(p) => std::fs::metadata(p).ok().map(|m| Expected {
+                    size: m.len(),
+                    compressed: scan::input::is_compressed(p),
+                }),
                 scan::Source::FileRange(p, r) => std::fs::metadata(p).ok().map(|m| {
-                    r.end
-                        .unwrap_or(m.len())
-                        .min(m.len())
-                        .saturating_sub(r.start)
+                    let compressed = scan::input::is_compressed(p);
+                    Expected {
+                        // A compressed file belongs whole to the range of byte 0.
+                        size: if compressed {
+                            if r.start == 0 { m.len() } else { 0 }
+                        } else {
+                            r.end
+                                .unwrap_or(m.len())
+                                .min(m.len())
+                                .saturating_sub(r.start)
+                        },
+                        compressed,
+                    }
                 }),
                 scan::Source::Stdin => None,
             })
-            .sum()
+            .collect()
     }
 }
 
@@ -246,23 +317,42 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
     let output = job.output.take().expect("BUG: a job runs once");
     let args = &job.args;
     let out_name = output.name();
+    let enricher = Enricher::new(
+        job.scanner.plan(),
+        &job.field_map,
+        args.time_field.as_deref(),
+    );
     let jsonl = JsonlSink::new(
         io::BufWriter::with_capacity(1 << 16, output),
+        job.format,
         !args.no_event,
+        enricher,
     )
     .ruleset_hash(&job.ruleset_hash);
 
-    // The observers, in the order they see each call: the progress line
-    // first (it clears itself before any message), the summary (it counts
-    // hits before correlations withhold any), then correlations, messages
-    // and the per-input tally.
-    let mut progress = (!args.quiet && io::stderr().is_terminal())
-        .then(|| Progress::new(io::stderr(), job.expected_bytes()));
-    let mut summary =
-        (args.summary || args.summary_json.is_some()).then(|| Collector::new(&job.field_map));
-    let notes: Option<Box<dyn Write>> = (!args.quiet).then(|| Box::new(io::stderr()) as _);
+    // The observers, in the order they see each call: the progress bar
+    // first, the summary (it counts hits before correlations withhold any),
+    // then correlations, messages and the per-input tally. Messages and
+    // correlation notes write through the bar's suspending writer, so the
+    // bar is hidden while they print.
+    let mut progress = (!args.quiet && io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        Progress::new(bar, job.expected_inputs())
+    });
+    // Messages hide the bar while they are written.
+    let stderr = || -> Box<dyn Write> {
+        match &progress {
+            Some(p) => Box::new(p.writer(io::stderr())),
+            None => Box::new(io::stderr()),
+        }
+    };
+    let mut summary = (args.summary || args.summary_json.is_some() || args.summary_html.is_some())
+        .then(|| {
+            Collector::new(&job.field_map).time_field(args.time_field.as_deref(), &job.field_map)
+        });
+    let notes: Option<Box<dyn Write>> = (!args.quiet).then(stderr);
     let mut correlator = Correlator::new(&job.correlations, &job.field_map, notes);
-    let mut messages = Messages::new(io::stderr(), args.quiet);
+    let mut messages = Messages::new(stderr(), args.quiet);
     let mut tally = InputTally::default();
     let mut observers: Vec<&mut dyn HitObserver> = Vec::new();
     if let Some(p) = progress.as_mut() {
@@ -276,8 +366,11 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
     }
     observers.push(&mut messages);
     observers.push(&mut tally);
-    let mut tap = Tap::new(jsonl, observers);
-    let totals = job.scanner.scan(&job.inputs, job.opts, &mut tap);
+    let mut tap = Tap::new(jsonl, observers).with_window(job.window.clone());
+    let mut totals = job.scanner.scan(&job.inputs, job.opts, &mut tap);
+    let outside_window = tap.outside_window();
+    // `hits` counts what was reported; the window's drops are counted apart.
+    totals.hits = totals.hits.saturating_sub(outside_window);
     let mut jsonl = tap.into_output();
     if let Some(p) = progress.as_mut() {
         p.clear();
@@ -310,9 +403,22 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
         {
             return fail(Fatal(format!("writing the summary: {e}")));
         }
+        if let Some(p) = &args.summary_html {
+            let page = crate::output::html::render(&s, &job.ruleset_hash);
+            if let Err(e) = atomic::write_file(p, page.as_bytes()) {
+                return fail(Fatal(format!("writing the HTML report: {e}")));
+            }
+        }
     }
     if args.stats {
-        print_stats(&job, &totals, &tally, &report.stats, elapsed);
+        print_stats(
+            &job,
+            &totals,
+            outside_window,
+            &tally,
+            &report.stats,
+            elapsed,
+        );
     }
     let unreadable = tally.read_errors > 0 || !job.list_errors.is_empty();
     if pipe_closed {
@@ -327,6 +433,7 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
 fn print_stats(
     job: &ScanJob,
     totals: &Counts,
+    outside_window: u64,
     tally: &InputTally,
     correlations: &crate::correlate::CorrelationStats,
     elapsed: f64,
@@ -342,7 +449,10 @@ fn print_stats(
         unreadable_inputs: tally.read_errors + job.list_errors.len() as u64,
         rules_loaded: plan.rules.len() as u64,
         rules_skipped: job.rules_skipped,
+        rules_unselected: job.rules_unselected,
         hits: totals.hits,
+        hits_outside_window: outside_window,
+        events_outside_window: totals.filtered_events,
         elapsed_s: elapsed,
         engine: job.scanner.engine().name(),
         threads: job.opts.threads,
@@ -376,7 +486,15 @@ fn select_inputs(args: &ScanArgs) -> Result<(Vec<Input>, ListErrors), Fatal> {
         }
         names.extend(scan::select::read_input_list(list)?);
     }
-    let (mut inputs, errors) = scan::input::expand(&names, args.glob.as_deref());
+    let globs = GlobFilter::new(&args.glob, args.glob_case_insensitive)?;
+    let (mut inputs, mut errors) = scan::input::expand(&names, None);
+    if !args.glob.is_empty() {
+        // The globs choose among the files found under directories; a file
+        // named on the command line (or in the list) is always scanned.
+        let named = |n: &str| names.iter().any(|a| a == n);
+        inputs.retain(|i| named(&i.name) || globs.admits(&i.name));
+        errors.retain(|(n, _)| named(n) || globs.admits(n));
+    }
     if let Some(shard) = args.shard {
         inputs = shard.select(inputs)?;
     }

@@ -10,9 +10,9 @@ use super::item::{ItemTest, RefMode};
 use super::*;
 
 /// An event seen through a gate clause's field renames.
-struct Renamed<'a> {
-    inner: &'a dyn EventSource,
-    renames: &'a [(FieldId, FieldId)],
+pub(super) struct Renamed<'a> {
+    pub(super) inner: &'a dyn EventSource,
+    pub(super) renames: &'a [(FieldId, FieldId)],
 }
 
 impl EventSource for Renamed<'_> {
@@ -49,7 +49,7 @@ pub fn gate_event_id(v: &Json) -> Option<i64> {
 }
 
 /// The first clause admitting an event of this (folded) channel and id.
-fn admitting_clause<'a>(
+pub(super) fn admitting_clause<'a>(
     clauses: &'a [GateClause],
     channel: Option<&str>,
     id: Option<i64>,
@@ -131,7 +131,7 @@ impl CompiledRule {
     }
 }
 
-fn json_text(v: &Json) -> Option<std::borrow::Cow<'_, str>> {
+pub(super) fn json_text(v: &Json) -> Option<std::borrow::Cow<'_, str>> {
     match v {
         Json::String(s) => Some(std::borrow::Cow::Borrowed(s)),
         Json::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
@@ -144,7 +144,7 @@ fn json_text(v: &Json) -> Option<std::borrow::Cow<'_, str>> {
     }
 }
 
-fn eval_item(t: &ItemTest, ev: &dyn EventSource) -> bool {
+pub(super) fn eval_item(t: &ItemTest, ev: &dyn EventSource) -> bool {
     match t {
         ItemTest::Values {
             field: Some(f),

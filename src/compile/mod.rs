@@ -16,6 +16,7 @@ mod eval;
 pub mod fold;
 pub mod item;
 pub mod literals;
+pub mod matched;
 pub mod matcher;
 pub mod pattern;
 mod translate;
@@ -80,6 +81,8 @@ pub struct RuleMeta {
     pub title: String,
     /// Level (empty when unset).
     pub level: String,
+    /// Status (empty when unset).
+    pub status: String,
     /// Tags.
     pub tags: Vec<String>,
     /// Source file.
@@ -184,6 +187,8 @@ pub struct CompiledRule {
     /// Why the gate is what it is (for `explain`), when not obvious.
     pub gate_note: Option<String>,
     searches: Vec<Vec<Vec<ItemTest>>>,
+    /// The name of each search (`filter:NAME` for an applied filter's).
+    search_names: Vec<String>,
     cond: CCond,
     /// How the prefilter selects this rule.
     pub guard: Guard,
@@ -449,6 +454,19 @@ fn compile_rule(
         CCond::And(conds)
     };
     let detection_lits = cond_literals(&cond, &search_lits).map(literals::minimize);
+    let search_names: Vec<String> = rule
+        .detection
+        .searches
+        .iter()
+        .map(|s| s.name.clone())
+        .chain(filters.iter().flat_map(|&fi| {
+            let f: &crate::sigma::Filter = &set.filters[fi];
+            f.detection
+                .searches
+                .iter()
+                .map(|s| format!("filter:{}", s.name))
+        }))
+        .collect();
 
     let (gate, gate_note) = if opts.no_logsource {
         (CGate::Any, None)
@@ -478,6 +496,7 @@ fn compile_rule(
         id: rule.report_id().to_string(),
         title: rule.title.clone(),
         level: rule.level.clone().unwrap_or_default(),
+        status: rule.status.clone().unwrap_or_default(),
         tags: rule.tags.clone(),
         file: rule.file.clone(),
         line: rule.line,
@@ -489,6 +508,7 @@ fn compile_rule(
             gate,
             gate_note,
             searches,
+            search_names,
             cond,
             guard,
             detection_literals: detection_lits,

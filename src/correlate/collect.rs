@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
+use super::clock::EventClock;
 use super::plan::{CorrelationPlan, FieldSrc, Source};
-use super::time::{self, Nanos};
+use super::time::Nanos;
 use super::window::{self, Item, Spec, Val};
 use super::{CorrelationRecord, CorrelationReport, CorrelationStats, RecordEvent};
 use crate::event::{FieldMap, Layout, ParsedEvent, Resolver};
@@ -73,37 +74,6 @@ fn intern(map: &mut HashMap<Key, u32>, key: Key) -> u32 {
 /// How many events without a time are named on stderr.
 const UNTIMED_REPORT_LIMIT: u64 = 5;
 
-/// Time fields tried when `--time-field` is not given, in order: evtx_dump's
-/// `SystemTime` attribute (with `--separate-json-attributes` too),
-/// Velociraptor's `System.TimeCreated.SystemTime` (epoch seconds), then the
-/// usual top-level names (ECS/Winlogbeat, flat exports, Azure).
-const DEFAULT_TIME_PATHS: &[&[&str]] = &[
-    &[
-        "Event",
-        "System",
-        "TimeCreated",
-        "#attributes",
-        "SystemTime",
-    ],
-    &["Event", "System", "TimeCreated_attributes", "SystemTime"],
-    &["System", "TimeCreated", "SystemTime"],
-    &["@timestamp"],
-    &["TimeCreated"],
-    &["UtcTime"],
-    &["TimeGenerated"],
-];
-
-fn walk<'a>(root: &'a Json, keys: impl IntoIterator<Item = &'a str>) -> Option<&'a Json> {
-    let mut v = root;
-    for k in keys {
-        v = v.as_object()?.get(k)?;
-    }
-    Some(match v {
-        Json::Object(m) => m.get("#text").unwrap_or(v),
-        _ => v,
-    })
-}
-
 /// A field's value as group or distinct-value text: strings as they are,
 /// numbers and booleans as JSON writes them, null as missing, objects and
 /// arrays as compact JSON.
@@ -136,6 +106,7 @@ fn text_num(s: Option<&String>) -> Option<f64> {
 pub struct Correlator<'p> {
     plan: &'p CorrelationPlan,
     resolver: Resolver,
+    clock: EventClock,
     inputs: Vec<Arc<str>>,
     input_ids: HashMap<usize, u32>,
     states: Vec<CorrState>,
@@ -155,6 +126,7 @@ impl<'p> Correlator<'p> {
         Correlator {
             plan,
             resolver: Resolver::new(&plan.fields, field_map),
+            clock: EventClock::new(plan.time_field.as_ref().map(|(p, _)| p.as_str()), field_map),
             inputs: Vec::new(),
             input_ids: HashMap::new(),
             states: plan
@@ -189,24 +161,7 @@ impl<'p> Correlator<'p> {
     }
 
     fn event_time(&self, root: &Json, layout: Layout) -> Result<Nanos, String> {
-        let found = match &self.plan.time_field {
-            Some((path, id)) => walk(root, path.split('.'))
-                .or_else(|| self.resolver.lookup(root, layout, *id))
-                .map(|v| (path.as_str(), v)),
-            None => DEFAULT_TIME_PATHS.iter().find_map(|p| {
-                walk(root, p.iter().copied()).map(|v| (*p.last().expect("BUG: non-empty"), v))
-            }),
-        };
-        match found {
-            Some((name, v)) => time::from_json(v)
-                .ok_or_else(|| format!("event time {name} = {v} is not a timestamp")),
-            None => Err(match &self.plan.time_field {
-                Some((path, _)) => format!("no time field `{path}` (--time-field)"),
-                None => "no event time (looked for SystemTime, @timestamp, TimeCreated, \
-                         UtcTime, TimeGenerated; see --time-field)"
-                    .to_string(),
-            }),
-        }
+        self.clock.time_of(root, layout)
     }
 
     /// Keeps what the correlations fed by rule `ri` need from this hit.

@@ -41,6 +41,7 @@
 //! The contributing events of an outer record are the base events of its
 //! inner hits.
 
+pub mod clock;
 mod collect;
 mod plan;
 pub mod time;

@@ -4,15 +4,16 @@
 //! # Format
 //!
 //! ```text
-//! {"correlation_type":"event_count","rule_id":"…","title":"…","level":"…",
+//! {"kind":"correlation","correlation_type":"event_count","rule_id":"…","title":"…","level":"…",
 //!  "group":{"IpAddress":"10.0.0.5"},
 //!  "window_start":"2024-05-01T10:00:00Z","window_end":"2024-05-01T10:04:10.5Z",
 //!  "fired_at":"2024-05-01T10:02:00Z","value":12,
 //!  "events":[{"file":"a.ndjson","line":3,"rule_id":"…"},…]}
 //! ```
 //!
-//! - `correlation_type` is present on correlation records only: it is how a
-//!   reader tells them from hit records.
+//! - `kind` is `"correlation"` (hit records say `"hit"`): how a reader tells
+//!   them apart. `correlation_type` (only on correlation records) is the
+//!   correlation's type.
 //! - `group`: the correlation's `group-by` names (aliases as written) in
 //!   order, each with the group's value as text (numbers as JSON writes
 //!   them), or `null` when the events lacked the field; `{}` without
@@ -40,7 +41,7 @@ use crate::correlate::{CorrelationRecord, time};
 /// `,"schema_version":N,"ruleset_hash":"…"` members every record carries
 /// (empty for none).
 pub fn correlation_record(b: &mut Vec<u8>, rec: &CorrelationRecord, schema: &[u8]) {
-    b.extend_from_slice(b"{\"correlation_type\":");
+    b.extend_from_slice(b"{\"kind\":\"correlation\",\"correlation_type\":");
     write_json_str(b, rec.correlation_type);
     b.extend_from_slice(b",\"rule_id\":");
     write_json_str(b, &rec.rule_id);
@@ -123,7 +124,7 @@ mod tests {
         correlation_record(&mut b, &rec, b"");
         assert_eq!(
             String::from_utf8(b).unwrap(),
-            "{\"correlation_type\":\"event_count\",\"rule_id\":\"c1\",\"title\":\"Burst \\\"quoted\\\"\",\
+            "{\"kind\":\"correlation\",\"correlation_type\":\"event_count\",\"rule_id\":\"c1\",\"title\":\"Burst \\\"quoted\\\"\",\
              \"level\":\"high\",\"group\":{\"IpAddress\":\"10.0.0.5\",\"User\":null},\
              \"window_start\":\"2024-05-01T10:00:00Z\",\"window_end\":\"2024-05-01T10:04:10.500Z\",\
              \"fired_at\":\"2024-05-01T10:00:01Z\",\"value\":12,\

@@ -1,41 +1,115 @@
-//! The hit record writer: one JSON object per (event, rule) hit, then the
-//! correlation records ([`super::correlation`]) after every hit.
+//! The hit record writer: one record per (event, rule) hit, then the
+//! correlation records ([`super::correlation`]) after every hit, as JSON
+//! Lines (the contract for SIEMs and drivers), CSV (Timeline Explorer) or a
+//! text table (a person at a terminal).
 //!
-//! # Hit record format
+//! # Hit record format (JSONL, `schema_version` 2)
 //!
 //! ```text
-//! {"rule_id":"…","title":"…","level":"…","file":"…","line":N,"offset":B,"schema_version":1,"ruleset_hash":"…","event":{…}}
+//! {"kind":"hit","@timestamp":"2024-05-01T10:03:30.123Z","rule_id":"…","title":"…","level":"high",
+//!  "status":"test","tags":["attack.execution","attack.t1059.001"],"tactics":["execution"],
+//!  "techniques":["T1059.001"],"host":"WS01","channel":"Security","event_id":4688,"record_id":1234,
+//!  "matched":[{"search":"selection","field":"CommandLine","value":"…"}],
+//!  "file":"…","line":N,"offset":B,"schema_version":2,"ruleset_hash":"…","event":{…}}
 //! ```
 //!
-//! - `rule_id`: the rule's `id` (else its `name`, else its title).
+//! - `kind`: `"hit"` (correlation records say `"correlation"`).
+//! - `@timestamp`: the event time (RFC 3339, UTC), read like correlation
+//!   time (`--time-field`, else the usual time fields); `null` when the event
+//!   has none.
+//! - `rule_id`: the rule's `id` (else its `name`, else its title); `title`,
+//!   `level` (`""` when unset), `status` (`null` when unset), `tags` as
+//!   written, `tactics` and `techniques` (upper-case ids) from the
+//!   `attack.*` tags.
+//! - `host` (`Computer`, ECS `host.name`), `channel`, `event_id` (a number),
+//!   `record_id` (`EventRecordID`, ECS `winlog.record_id`, as the event
+//!   writes it): `null` when the event lacks them.
+//! - `matched`: for each search of the condition that holds (not under a
+//!   `not`), the items of its first true alternative: `search`, `field` (the
+//!   rule's field name, `null` for a keyword) and the event's `value` as
+//!   text (for a keyword, the string that matched; `null` for a missing
+//!   field or an object), cut after [`MAX_MATCHED_VALUE`] characters with a
+//!   final `…`.
+//!
+//! [`MAX_MATCHED_VALUE`]: super::record::MAX_MATCHED_VALUE
 //! - `file`: the input as named on the command line (or found under a
-//!   directory argument); `-` for stdin.
-//! - `line`: 1-based line number; `offset`: byte offset of the line's first
-//!   byte in the (decompressed) input.
+//!   directory argument); `-` for stdin. `line`: 1-based line number;
+//!   `offset`: byte offset of the line's first byte in the (decompressed)
+//!   input. With `--byte-range`, `line` counts from the range's first line
+//!   (1) and `offset` stays absolute in the file.
 //! - `schema_version`: [`SCHEMA_VERSION`], raised whenever a field changes
-//!   meaning or goes away (adding a field does not raise it).
+//!   meaning or goes away (2: `kind`, the event and rule fields above and
+//!   `kind` on correlation records were added, which a reader that told
+//!   records apart by the absence of `correlation_type` must know).
 //! - `ruleset_hash`: the rules the hit was found with
-//!   ([`crate::sigma::digest`]); left out only when the sink was not told it.
-//! - With `--byte-range`, `line` counts from the range's first line (1) and
-//!   `offset` stays absolute in the file.
+//!   ([`crate::sigma::digest`]); left out only when the writer was not told it.
 //! - `event`: the line's JSON exactly as it stood (re-serialised only when
 //!   the line was not valid UTF-8). Left out with `--no-event`.
 //!
 //! Records are ordered by input (in the order given), then line, then rule id.
+//!
+//! # CSV
+//!
+//! One header row, then one row per hit (and per correlation record), the
+//! time first so Timeline Explorer sorts on it: `timestamp, kind, level,
+//! rule_title, rule_id, host, channel, event_id, record_id, details,
+//! tactics, techniques, file, line`. `details` is `field: value` per matched
+//! item joined with ` ¦ ` (for a correlation: its group, value and event
+//! count); lists are joined with `;`. Quoting per RFC 4180, and a cell that
+//! a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) gets a
+//! leading `'`.
+//!
+//! # Table
+//!
+//! A header line, then one line per hit: time, level, host, title,
+//! details, `file:line`. For reading, not parsing.
 
 use std::io::{self, Write};
 
+use super::record::{Enricher, HitRecord};
 use super::{SCHEMA_VERSION, correlation::correlation_record, write_json_str};
-use crate::correlate::CorrelationRecord;
-use crate::scan::{Hit, HitSink, Input, InputSummary};
+use crate::correlate::{CorrelationRecord, time};
+use crate::event::ParsedEvent;
+use crate::scan::{Hit, Input};
 
-/// Writes hits as JSON Lines to `W`.
-pub struct JsonlSink<W: Write> {
+/// The output format of hit records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// JSON Lines (the default when stdout is not a terminal).
+    Jsonl,
+    /// CSV with a header row, time first (Timeline Explorer).
+    Csv,
+    /// One text line per hit (the default on a terminal).
+    Table,
+}
+
+/// The consumer of hits at the end of the [`Tap`](super::Tap): it sees the
+/// parsed event that the observers asked for.
+pub trait HitWriter {
+    /// Whether this writer reads the hit's parsed event.
+    fn needs_event(&self, _hit: &Hit<'_>) -> bool {
+        false
+    }
+    /// Writes one hit. An error stops the scan (a closed pipe, say).
+    fn write_hit(
+        &mut self,
+        input: &Input,
+        hit: &Hit<'_>,
+        event: Option<&ParsedEvent>,
+    ) -> io::Result<()>;
+}
+
+/// Writes hit and correlation records to `W` in one [`Format`].
+pub struct JsonlSink<'p, W: Write> {
     out: W,
+    format: Format,
     with_event: bool,
+    enricher: Enricher<'p>,
     buf: Vec<u8>,
     /// `,"schema_version":N[,"ruleset_hash":"…"]`, written into every record.
     schema: Vec<u8>,
+    /// Whether the CSV header was written.
+    header_done: bool,
     /// The first write error: the scan stops at it, and [`finish`] returns
     /// it even if a later flush happens to succeed.
     ///
@@ -43,14 +117,17 @@ pub struct JsonlSink<W: Write> {
     write_error: Option<io::Error>,
 }
 
-impl<W: Write> JsonlSink<W> {
-    /// A sink writing to `out`; `with_event` includes the event.
-    pub fn new(out: W, with_event: bool) -> Self {
+impl<'p, W: Write> JsonlSink<'p, W> {
+    /// A writer to `out`; `with_event` includes the event (JSONL only).
+    pub fn new(out: W, format: Format, with_event: bool, enricher: Enricher<'p>) -> Self {
         JsonlSink {
             out,
+            format,
             with_event,
+            enricher,
             buf: Vec::with_capacity(4096),
             schema: format!(",\"schema_version\":{SCHEMA_VERSION}").into_bytes(),
+            header_done: false,
             write_error: None,
         }
     }
@@ -67,7 +144,46 @@ impl<W: Write> JsonlSink<W> {
     /// error is kept for [`finish`](JsonlSink::finish), like a hit's.
     pub fn correlation(&mut self, rec: &CorrelationRecord) -> io::Result<()> {
         self.buf.clear();
-        correlation_record(&mut self.buf, rec, &self.schema);
+        self.csv_header();
+        match self.format {
+            Format::Jsonl => correlation_record(&mut self.buf, rec, &self.schema),
+            Format::Csv => {
+                let details = correlation_details(rec);
+                let ev = rec.events.first();
+                let line = ev.map(|e| e.line.to_string()).unwrap_or_default();
+                csv_row(
+                    &mut self.buf,
+                    &[
+                        &time::format(rec.fired_at),
+                        "correlation",
+                        &rec.level,
+                        &rec.title,
+                        &rec.rule_id,
+                        "",
+                        "",
+                        "",
+                        "",
+                        &details,
+                        "",
+                        "",
+                        ev.map_or("", |e| &e.file),
+                        &line,
+                    ],
+                );
+            }
+            Format::Table => {
+                let t = time::format(rec.fired_at);
+                let details = correlation_details(rec);
+                writeln!(
+                    self.buf,
+                    "{t:<30}  {:<13}  {:<15}  {} [correlation]  {}",
+                    one_line(&rec.level, 13),
+                    "-",
+                    one_line(&rec.title, 100),
+                    one_line(&details, TABLE_DETAILS)
+                )?;
+            }
+        }
         self.write_buf()
     }
 
@@ -76,8 +192,35 @@ impl<W: Write> JsonlSink<W> {
         if let Some(e) = self.write_error.take() {
             return Err(e);
         }
+        // A CSV file without hits still gets its header, so it opens as a
+        // table with the right columns.
+        if self.format == Format::Csv && !self.header_done {
+            self.buf.clear();
+            self.csv_header();
+            self.out.write_all(&self.buf)?;
+        }
         self.out.flush()?;
         Ok(self.out)
+    }
+
+    /// The header, before the first record: CSV's column names, or the
+    /// table's column titles (a table without hits stays empty).
+    fn csv_header(&mut self) {
+        if self.header_done {
+            return;
+        }
+        match self.format {
+            Format::Csv => csv_row(&mut self.buf, &CSV_COLUMNS),
+            Format::Table => {
+                let _ = writeln!(
+                    self.buf,
+                    "{:<30}  {:<13}  {:<15}  RULE  DETAILS  (FILE:LINE)",
+                    "TIME (UTC)", "LEVEL", "HOST"
+                );
+            }
+            Format::Jsonl => {}
+        }
+        self.header_done = true;
     }
 
     fn write_buf(&mut self) -> io::Result<()> {
@@ -89,37 +232,318 @@ impl<W: Write> JsonlSink<W> {
     }
 }
 
-impl<W: Write> HitSink for JsonlSink<W> {
-    fn hit(&mut self, input: &Input, hit: &Hit<'_>) -> io::Result<()> {
-        let b = &mut self.buf;
-        b.clear();
-        b.extend_from_slice(b"{\"rule_id\":");
-        write_json_str(b, &hit.rule.meta.id);
-        b.extend_from_slice(b",\"title\":");
-        write_json_str(b, &hit.rule.meta.title);
-        b.extend_from_slice(b",\"level\":");
-        write_json_str(b, &hit.rule.meta.level);
-        b.extend_from_slice(b",\"file\":");
-        write_json_str(b, &input.name);
-        write!(b, ",\"line\":{},\"offset\":{}", hit.line, hit.offset)?;
-        b.extend_from_slice(&self.schema);
-        if self.with_event {
-            b.extend_from_slice(b",\"event\":");
-            let text = hit.text.trim_ascii();
-            if std::str::from_utf8(text).is_ok() {
-                b.extend_from_slice(text);
-            } else {
-                match crate::event::parse_line(text) {
-                    Ok(v) => serde_json::to_writer(&mut *b, &v).expect("BUG: Vec write"),
-                    Err(_) => b.extend_from_slice(b"null"),
+/// The most characters of `details` on a table line.
+const TABLE_DETAILS: usize = 160;
+
+/// Text for one table cell on a terminal: control characters (a line break
+/// in a script block, or an escape sequence an attacker put in an event
+/// field to drive the analyst's terminal) written as `\n`, `\u{1b}`…, and
+/// cut to `max` characters with a final `…`.
+fn one_line(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max + 8));
+    for (n, c) in s.chars().enumerate() {
+        if n == max {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The CSV header.
+const CSV_COLUMNS: [&str; 14] = [
+    "timestamp",
+    "kind",
+    "level",
+    "rule_title",
+    "rule_id",
+    "host",
+    "channel",
+    "event_id",
+    "record_id",
+    "details",
+    "tactics",
+    "techniques",
+    "file",
+    "line",
+];
+
+fn correlation_details(rec: &CorrelationRecord) -> String {
+    let mut s = String::new();
+    for (name, value) in &rec.group {
+        s.push_str(name);
+        s.push_str(": ");
+        s.push_str(value.as_deref().unwrap_or("(none)"));
+        s.push_str(" ¦ ");
+    }
+    let v = rec.value;
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        s.push_str(&format!(
+            "value: {} ¦ events: {}",
+            v as i64,
+            rec.events.len()
+        ));
+    } else {
+        s.push_str(&format!("value: {v} ¦ events: {}", rec.events.len()));
+    }
+    s
+}
+
+/// Appends one CSV row (RFC 4180 quoting; formula-looking cells defused).
+fn csv_row(b: &mut Vec<u8>, cells: &[&str]) {
+    for (k, c) in cells.iter().enumerate() {
+        if k > 0 {
+            b.push(b',');
+        }
+        // Excel and LibreOffice run a cell starting with these as a formula:
+        // an event field is attacker-controlled text.
+        let defuse = c.starts_with(['=', '+', '-', '@']) && c.parse::<f64>().is_err();
+        let quote = defuse || c.contains([',', '"', '\n', '\r']);
+        if quote {
+            b.push(b'"');
+            if defuse {
+                b.push(b'\'');
+            }
+            for ch in c.bytes() {
+                if ch == b'"' {
+                    b.push(b'"');
                 }
+                b.push(ch);
+            }
+            b.push(b'"');
+        } else {
+            b.extend_from_slice(c.as_bytes());
+        }
+    }
+    b.extend_from_slice(b"\r\n");
+}
+
+fn json_opt_str(b: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => write_json_str(b, s),
+        None => b.extend_from_slice(b"null"),
+    }
+}
+
+fn json_list(b: &mut Vec<u8>, items: &[String]) {
+    b.push(b'[');
+    for (k, t) in items.iter().enumerate() {
+        if k > 0 {
+            b.push(b',');
+        }
+        write_json_str(b, t);
+    }
+    b.push(b']');
+}
+
+/// Appends the JSON hit record (with its newline) to `b`.
+fn json_record(b: &mut Vec<u8>, r: &HitRecord<'_>, schema: &[u8], with_event: bool) {
+    b.extend_from_slice(b"{\"kind\":\"hit\",\"@timestamp\":");
+    json_opt_str(b, r.time.map(time::format).as_deref());
+    b.extend_from_slice(b",\"rule_id\":");
+    write_json_str(b, &r.rule.id);
+    b.extend_from_slice(b",\"title\":");
+    write_json_str(b, &r.rule.title);
+    b.extend_from_slice(b",\"level\":");
+    write_json_str(b, &r.rule.level);
+    b.extend_from_slice(b",\"status\":");
+    json_opt_str(b, Some(r.rule.status.as_str()).filter(|s| !s.is_empty()));
+    b.extend_from_slice(b",\"tags\":");
+    json_list(b, &r.rule.tags);
+    b.extend_from_slice(b",\"tactics\":");
+    json_list(b, &r.tactics);
+    b.extend_from_slice(b",\"techniques\":");
+    json_list(b, &r.techniques);
+    b.extend_from_slice(b",\"host\":");
+    json_opt_str(b, r.host.as_deref());
+    b.extend_from_slice(b",\"channel\":");
+    json_opt_str(b, r.channel.as_deref());
+    b.extend_from_slice(b",\"event_id\":");
+    match r.event_id {
+        Some(id) => write!(b, "{id}").expect("BUG: Vec write"),
+        None => b.extend_from_slice(b"null"),
+    }
+    b.extend_from_slice(b",\"record_id\":");
+    match &r.record_id {
+        Some(v) => serde_json::to_writer(&mut *b, v).expect("BUG: Vec write"),
+        None => b.extend_from_slice(b"null"),
+    }
+    b.extend_from_slice(b",\"matched\":[");
+    for (k, m) in r.matched.iter().enumerate() {
+        if k > 0 {
+            b.push(b',');
+        }
+        b.extend_from_slice(b"{\"search\":");
+        write_json_str(b, &m.search);
+        b.extend_from_slice(b",\"field\":");
+        json_opt_str(b, m.field.as_deref());
+        b.extend_from_slice(b",\"value\":");
+        json_opt_str(b, m.value.as_deref());
+        b.push(b'}');
+    }
+    b.extend_from_slice(b"],\"file\":");
+    write_json_str(b, r.file);
+    write!(b, ",\"line\":{},\"offset\":{}", r.line, r.offset).expect("BUG: Vec write");
+    b.extend_from_slice(schema);
+    if with_event {
+        b.extend_from_slice(b",\"event\":");
+        let text = r.text.trim_ascii();
+        if std::str::from_utf8(text).is_ok() {
+            b.extend_from_slice(text);
+        } else {
+            match crate::event::parse_line(text) {
+                Ok(v) => serde_json::to_writer(&mut *b, &v).expect("BUG: Vec write"),
+                Err(_) => b.extend_from_slice(b"null"),
             }
         }
-        b.extend_from_slice(b"}\n");
-        self.write_buf()
+    }
+    b.extend_from_slice(b"}\n");
+}
+
+impl<W: Write> HitWriter for JsonlSink<'_, W> {
+    fn needs_event(&self, _hit: &Hit<'_>) -> bool {
+        true
     }
 
-    fn invalid_line(&mut self, _input: &Input, _line: u64, _reason: &str) {}
+    fn write_hit(
+        &mut self,
+        input: &Input,
+        hit: &Hit<'_>,
+        event: Option<&ParsedEvent>,
+    ) -> io::Result<()> {
+        let rec = self.enricher.record(input, hit, event);
+        self.buf.clear();
+        self.csv_header();
+        let b = &mut self.buf;
+        match self.format {
+            Format::Jsonl => json_record(b, &rec, &self.schema, self.with_event),
+            Format::Csv => {
+                let t = rec.time.map(time::format).unwrap_or_default();
+                let eid = rec.event_id.map(|i| i.to_string()).unwrap_or_default();
+                let rid = match &rec.record_id {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(v) => v.to_string(),
+                    None => String::new(),
+                };
+                csv_row(
+                    b,
+                    &[
+                        &t,
+                        "hit",
+                        &rec.rule.level,
+                        &rec.rule.title,
+                        &rec.rule.id,
+                        rec.host.as_deref().unwrap_or(""),
+                        rec.channel.as_deref().unwrap_or(""),
+                        &eid,
+                        &rid,
+                        &rec.details(),
+                        &rec.tactics.join(";"),
+                        &rec.techniques.join(";"),
+                        rec.file,
+                        &rec.line.to_string(),
+                    ],
+                );
+            }
+            Format::Table => {
+                let t = rec.time.map(time::format).unwrap_or_else(|| "-".into());
+                writeln!(
+                    b,
+                    "{t:<30}  {:<13}  {:<15}  {}  {}  ({}:{})",
+                    one_line(&rec.rule.level, 13),
+                    one_line(rec.host.as_deref().unwrap_or("-"), 40),
+                    one_line(&rec.rule.title, 100),
+                    one_line(&rec.details(), TABLE_DETAILS),
+                    one_line(rec.file, 200),
+                    rec.line
+                )?;
+            }
+        }
+        self.write_buf()
+    }
+}
 
-    fn input_done(&mut self, _input: &Input, _summary: &InputSummary) {}
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::compile::{CompileOptions, Plan};
+    use crate::correlate::RecordEvent;
+    use crate::event::FieldMap;
+    use crate::sigma::RuleSet;
+
+    fn correlation() -> CorrelationRecord {
+        let t = time::parse_rfc3339("2024-05-01T10:00:00Z").unwrap();
+        CorrelationRecord {
+            rule_id: Arc::from("c1"),
+            title: Arc::from("Burst"),
+            level: Arc::from("high"),
+            correlation_type: "event_count",
+            group: vec![(Arc::from("IpAddress"), Some("10.0.0.5".into()))],
+            window_start: t,
+            window_end: t,
+            fired_at: t,
+            value: 5.0,
+            events: vec![RecordEvent {
+                file: Arc::from("a.ndjson"),
+                line: 3,
+                rule_id: Arc::from("r1"),
+            }],
+        }
+    }
+
+    fn written(format: Format) -> String {
+        let plan = Plan::from_rules(&RuleSet::default(), &CompileOptions::default());
+        let enricher = Enricher::new(&plan, &FieldMap::new(), None);
+        let mut w = JsonlSink::new(Vec::new(), format, false, enricher);
+        w.correlation(&correlation()).unwrap();
+        String::from_utf8(w.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn correlation_records_in_each_format_say_what_they_are() {
+        let jsonl = written(Format::Jsonl);
+        assert!(jsonl.starts_with("{\"kind\":\"correlation\","), "{jsonl}");
+        let csv = written(Format::Csv);
+        let rows: Vec<&str> = csv.split("\r\n").collect();
+        assert!(rows[0].starts_with("timestamp,kind,"), "{csv}");
+        assert_eq!(
+            rows[1],
+            "2024-05-01T10:00:00Z,correlation,high,Burst,c1,,,,,\
+             IpAddress: 10.0.0.5 ¦ value: 5 ¦ events: 1,,,a.ndjson,3"
+        );
+        let table = written(Format::Table);
+        assert!(
+            table.contains("Burst [correlation]  IpAddress: 10.0.0.5"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn table_cells_are_one_line_without_terminal_controls() {
+        assert_eq!(one_line("a\r\nb\tc", 20), "a\\r\\nb\\tc");
+        assert_eq!(one_line("x\u{1b}[2Jy", 20), "x\\u{1b}[2Jy");
+        assert_eq!(one_line("abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn csv_quotes_per_rfc_4180_and_defuses_formulas() {
+        let mut b = Vec::new();
+        csv_row(
+            &mut b,
+            &["a", "b,c", "say \"hi\"", "=cmd|' /C calc'!A0", "-5", "x\ny"],
+        );
+        assert_eq!(
+            String::from_utf8(b).unwrap(),
+            "a,\"b,c\",\"say \"\"hi\"\"\",\"'=cmd|' /C calc'!A0\",-5,\"x\ny\"\r\n"
+        );
+    }
 }

@@ -2,11 +2,14 @@
 //! [`HitObserver`](crate::scan::HitObserver) driven by the one pass-through
 //! adapter [`Tap`]:
 //!
-//! - [`jsonl`]: the hit records (the output sink) and, after them, the
-//!   correlation records ([`correlation`]);
+//! - [`jsonl`]: the hit records (the output, a [`HitWriter`] in JSONL, CSV
+//!   or table form) and, after them, the correlation records
+//!   ([`correlation`]); [`record`] computes what a hit record says about
+//!   the event (time, host, matched fields);
 //! - [`messages`]: invalid lines and unreadable inputs, as they are met;
 //! - [`stats`]: the per-input tally and the `--stats` object;
-//! - [`summary`]: hits per rule, level, ATT&CK tactic/technique and host;
+//! - [`summary`]: hits per rule, level, ATT&CK tactic/technique, host and
+//!   hour, rendered as text, JSON or a one-page HTML report ([`html`]);
 //! - [`progress`]: the progress line on a terminal;
 //! - [`table`]: aligned text tables for the reports.
 //!
@@ -17,15 +20,18 @@
 //! [`HitSink`]: crate::scan::HitSink
 
 pub mod correlation;
+pub mod html;
 pub mod jsonl;
 pub mod messages;
 pub mod progress;
+pub mod record;
 pub mod stats;
 pub mod summary;
 pub mod table;
 pub mod tap;
+pub mod window;
 
-pub use jsonl::JsonlSink;
+pub use jsonl::{Format, HitWriter, JsonlSink};
 pub use messages::Messages;
 pub use progress::Progress;
 pub use stats::{InputTally, Stats, gb_per_s};
@@ -33,7 +39,7 @@ pub use table::Table;
 pub use tap::Tap;
 
 /// Version of the hit record format (the `schema_version` of every record).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 fn write_json_str(buf: &mut Vec<u8>, s: &str) {
     serde_json::to_writer(&mut *buf, s).expect("BUG: writing to a Vec cannot fail");

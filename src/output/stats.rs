@@ -71,8 +71,19 @@ pub struct Stats<'a> {
     pub rules_loaded: u64,
     /// Rule documents that failed to load or compile.
     pub rules_skipped: u64,
-    /// Hits.
+    /// Rules and correlations the selection flags left out (documents in
+    /// skipped `deprecated`/`unsupported` folders are not counted: they are
+    /// never read).
+    pub rules_unselected: u64,
+    /// Hits reported (after `--from`/`--to`).
     pub hits: u64,
+    /// Hits left out by `--from`/`--to` on the hit stream (not in `hits`;
+    /// the per-input `hits` count them). 0 unless the workers could not
+    /// read an event's time where the hit stream could.
+    pub hits_outside_window: u64,
+    /// Candidate events `--from`/`--to` kept from rule evaluation in the
+    /// workers.
+    pub events_outside_window: u64,
     /// Wall time.
     pub elapsed_s: f64,
     /// Prefilter engine.

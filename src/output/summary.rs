@@ -24,8 +24,14 @@
 //!  "rules":[{"id","title","level","hits"}…],
 //!  "levels":[{"level","hits"}…],
 //!  "tactics":[{"name","hits"}…], "techniques":[{"name","hits"}…],
-//!  "hosts":[{"host","hits"}…]}
+//!  "hosts":[{"host","hits"}…],
+//!  "timeline":[{"hour","hits"}…], "hits_untimed"}
 //! ```
+//!
+//! `timeline` counts hits per hour of event time (read as for `@timestamp`
+//! and correlations; hours without hits left out), oldest first;
+//! `hits_untimed` counts the hits whose event has no readable time. The
+//! same summary renders as a one-page HTML report ([`super::html`]).
 //!
 //! `level` and `host` are null when unknown. Rules, tactics, techniques and
 //! hosts are sorted by hits (descending), then name (rules by id); levels by
@@ -35,12 +41,15 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use serde_json::Value as Json;
 
 use super::Table;
-use crate::event::{FieldMap, Layout, ParsedEvent, Resolver};
+use crate::correlate::clock::EventClock;
+use crate::correlate::time;
+use crate::event::{FieldMap, ParsedEvent, Resolver};
 use crate::scan::{Hit, HitObserver, Input};
 use crate::sigma::attack::attack_of;
+
+const NS_PER_HOUR: i64 = 3_600_000_000_000;
 
 /// Hits of one rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -99,6 +108,20 @@ pub struct Summary {
     pub techniques: Vec<NameHits>,
     /// Per host.
     pub hosts: Vec<HostHits>,
+    /// Hits per hour of event time, in time order (hours without hits
+    /// left out).
+    pub timeline: Vec<HourHits>,
+    /// Hits whose event has no readable time (not in `timeline`).
+    pub hits_untimed: u64,
+}
+
+/// Hits in one hour.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HourHits {
+    /// The hour's start, RFC 3339 UTC (`2024-05-01T10:00:00Z`).
+    pub hour: String,
+    /// Hits.
+    pub hits: u64,
 }
 
 struct RuleTally {
@@ -117,6 +140,11 @@ pub struct Collector {
     rules: HashMap<(std::path::PathBuf, usize), RuleTally>,
     hosts: HashMap<Option<String>, u64>,
     hits: u64,
+    /// Event time, as for correlations and `@timestamp`.
+    clock: EventClock,
+    /// Hits per hour (hours since the epoch).
+    hours: std::collections::BTreeMap<i64, u64>,
+    untimed: u64,
 }
 
 impl Collector {
@@ -127,21 +155,20 @@ impl Collector {
             rules: HashMap::new(),
             hosts: HashMap::new(),
             hits: 0,
+            clock: EventClock::new(None, field_map),
+            hours: std::collections::BTreeMap::new(),
+            untimed: 0,
         }
     }
 
+    /// Reads event times with `--time-field` (default: the usual fields).
+    pub fn time_field(mut self, time_field: Option<&str>, field_map: &FieldMap) -> Collector {
+        self.clock = EventClock::new(time_field, field_map);
+        self
+    }
+
     fn host_of(&self, event: &ParsedEvent) -> Option<String> {
-        let (root, layout) = (&event.root, event.layout);
-        let v = self.resolver.lookup(root, layout, 0).or_else(|| {
-            (layout == Layout::Ecs)
-                .then(|| root.get("host")?.get("hostname"))
-                .flatten()
-        })?;
-        match v {
-            Json::String(s) if !s.is_empty() => Some(s.clone()),
-            Json::Number(n) => Some(n.to_string()),
-            _ => None,
-        }
+        super::record::host_of(&self.resolver, 0, event)
     }
 
     fn record(&mut self, hit: &Hit<'_>, event: Option<&ParsedEvent>) {
@@ -164,6 +191,10 @@ impl Collector {
         tally.hits += 1;
         let host = event.and_then(|e| self.host_of(e));
         *self.hosts.entry(host).or_insert(0) += 1;
+        match event.and_then(|e| self.clock.time(e)) {
+            Some(t) => *self.hours.entry(t.div_euclid(NS_PER_HOUR)).or_insert(0) += 1,
+            None => self.untimed += 1,
+        }
     }
 
     /// The summary of everything recorded.
@@ -230,6 +261,15 @@ impl Collector {
             tactics: names(tactics),
             techniques: names(techniques),
             hosts,
+            timeline: self
+                .hours
+                .into_iter()
+                .map(|(h, hits)| HourHits {
+                    hour: time::format(h * NS_PER_HOUR),
+                    hits,
+                })
+                .collect(),
+            hits_untimed: self.untimed,
         }
     }
 }

@@ -1,32 +1,53 @@
 //! The one pass-through adapter: drives any number of [`HitObserver`]s in
-//! front of the output sink.
+//! front of the output ([`HitWriter`]).
 //!
 //! Every call of the scan reaches each observer in the order given, then the
-//! output. A hit line is parsed once, and only when some observer asks for
-//! its event; a hit reaches the output only if every observer lets it pass.
+//! output. A hit line is parsed once, and only when some observer or the
+//! output asks for its event; a hit reaches the output only if every
+//! observer lets it pass.
 
 use std::io;
 
+use super::jsonl::HitWriter;
+use super::window::TimeWindow;
 use crate::event::ParsedEvent;
 use crate::scan::{Hit, HitObserver, HitSink, Input, InputSummary};
 
 /// A [`HitSink`] made of observers and an output.
-pub struct Tap<'a, S: HitSink> {
+pub struct Tap<'a, S: HitWriter> {
     output: S,
     observers: Vec<&'a mut dyn HitObserver>,
     /// The last line parsed, by (input address, line): a line hitting
     /// several rules is parsed once.
     parsed: Option<((usize, u64), Option<ParsedEvent>)>,
+    /// `--from`/`--to`: hits outside are dropped before anyone sees them.
+    window: Option<TimeWindow>,
+    /// Hits the window dropped.
+    outside_window: u64,
 }
 
-impl<'a, S: HitSink> Tap<'a, S> {
+impl<'a, S: HitWriter> Tap<'a, S> {
     /// `observers` see every call first, in this order; then `output`.
     pub fn new(output: S, observers: Vec<&'a mut dyn HitObserver>) -> Self {
         Tap {
             output,
             observers,
             parsed: None,
+            window: None,
+            outside_window: 0,
         }
+    }
+
+    /// Drops hits whose event time is outside `window`, before the
+    /// observers and the output.
+    pub fn with_window(mut self, window: Option<TimeWindow>) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// How many hits the window dropped.
+    pub fn outside_window(&self) -> u64 {
+        self.outside_window
     }
 
     /// Returns the output sink.
@@ -35,9 +56,12 @@ impl<'a, S: HitSink> Tap<'a, S> {
     }
 }
 
-impl<S: HitSink> HitSink for Tap<'_, S> {
+impl<S: HitWriter> HitSink for Tap<'_, S> {
     fn hit(&mut self, input: &Input, hit: &Hit<'_>) -> io::Result<()> {
-        let event = if self.observers.iter().any(|o| o.needs_event(hit)) {
+        let wanted = self.window.is_some()
+            || self.output.needs_event(hit)
+            || self.observers.iter().any(|o| o.needs_event(hit));
+        let event = if wanted {
             let key = (input as *const Input as usize, hit.line);
             if self.parsed.as_ref().is_none_or(|(k, _)| *k != key) {
                 self.parsed = Some((key, ParsedEvent::parse(hit.text)));
@@ -46,13 +70,19 @@ impl<S: HitSink> HitSink for Tap<'_, S> {
         } else {
             None
         };
+        if let Some(w) = &self.window
+            && !w.admits(event)
+        {
+            self.outside_window += 1;
+            return Ok(());
+        }
         let mut passes = true;
         for o in self.observers.iter_mut() {
             o.hit(input, hit, event);
             passes &= o.passes(hit);
         }
         if passes {
-            self.output.hit(input, hit)
+            self.output.write_hit(input, hit, event)
         } else {
             Ok(())
         }
@@ -62,21 +92,18 @@ impl<S: HitSink> HitSink for Tap<'_, S> {
         for o in self.observers.iter_mut() {
             o.invalid_line(input, line, reason);
         }
-        self.output.invalid_line(input, line, reason);
     }
 
     fn input_done(&mut self, input: &Input, summary: &InputSummary) {
         for o in self.observers.iter_mut() {
             o.input_done(input, summary);
         }
-        self.output.input_done(input, summary);
     }
 
     fn chunk_done(&mut self, bytes: u64) {
         for o in self.observers.iter_mut() {
             o.chunk_done(bytes);
         }
-        self.output.chunk_done(bytes);
     }
 }
 
@@ -112,13 +139,16 @@ mod tests {
     #[derive(Default)]
     struct Out(Vec<(u64, usize)>);
 
-    impl HitSink for Out {
-        fn hit(&mut self, _input: &Input, hit: &Hit<'_>) -> io::Result<()> {
+    impl HitWriter for Out {
+        fn write_hit(
+            &mut self,
+            _input: &Input,
+            hit: &Hit<'_>,
+            _event: Option<&ParsedEvent>,
+        ) -> io::Result<()> {
             self.0.push((hit.line, hit.rule_index));
             Ok(())
         }
-        fn invalid_line(&mut self, _input: &Input, _line: u64, _reason: &str) {}
-        fn input_done(&mut self, _input: &Input, _summary: &InputSummary) {}
     }
 
     #[test]

@@ -85,6 +85,8 @@ pub(super) struct Scratch {
     routes: route::RouteCache,
     route_ids: Vec<u32>,
     fields: view::Fields,
+    /// The event filter's field slot.
+    filter_fields: view::Fields,
     /// A line with invalid UTF-8, decoded lossily (as the parser does).
     lossy: String,
 }
@@ -113,6 +115,7 @@ impl Scanner {
             routes: route::RouteCache::default(),
             route_ids: Vec::new(),
             fields: view::Fields::new(self.plan.fields.len()),
+            filter_fields: view::Fields::new(1),
             lossy: String::new(),
         }
     }
@@ -292,6 +295,16 @@ impl Scanner {
             return;
         }
         out.counts.events += 1;
+        if let Some(f) = &self.event_filter {
+            // Before any rule: an event outside `--from`/`--to` is not
+            // evaluated at all (its time read like any rule field).
+            sc.filter_fields.reset();
+            let v = view::View::new(text, &f.resolver, &sc.filter_fields);
+            if !(f.keep)(compile::EventSource::field(&v, 0)) {
+                out.counts.filtered_events += 1;
+                return;
+            }
+        }
         sc.fields.reset();
         let view = view::View::new(text, &self.resolver, &sc.fields);
         let gate_in = compile::gate_inputs(&view);

@@ -431,6 +431,15 @@ fn read_head(f: &File, head: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
+/// Whether the file at `path` is gzip or zstd (by magic; an unreadable file
+/// is not): the progress bar measures such a file differently.
+pub fn is_compressed(path: &Path) -> bool {
+    File::open(path).is_ok_and(|f| {
+        let mut head = [0u8; 4];
+        read_head(&f, &mut head).is_ok_and(|n| magic(&head[..n]).is_some())
+    })
+}
+
 /// Whether a regular file starts with a compression magic, read without
 /// moving the file position (a failed read counts as compressed, so the
 /// caller streams the file and reports the error).

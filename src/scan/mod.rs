@@ -37,7 +37,9 @@ pub use sink::{Counts, Hit, HitObserver, HitSink, InputSummary};
 pub struct ScanOptions {
     /// Worker threads (at least 1).
     pub threads: usize,
-    /// Pin workers to cores.
+    /// Pin worker i to core i. Off by default: every process would pin to
+    /// the same first cores, so two scans (shards, pods) on one host crowd
+    /// onto them while the other cores idle.
     pub pin: bool,
     /// Chunking and mmap.
     pub read: ReadOptions,
@@ -47,7 +49,7 @@ impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            pin: true,
+            pin: false,
             read: ReadOptions {
                 chunk_size: DEFAULT_CHUNK,
                 mmap: true,
@@ -80,6 +82,30 @@ pub struct Scanner {
     rank: Vec<u32>,
     all_rules: Vec<u32>,
     routes: route::Routes,
+    /// Events this filter rejects are not evaluated ([`Scanner::with_event_filter`]).
+    event_filter: Option<EventFilter>,
+}
+
+/// A test on one field of each candidate event, applied in the workers
+/// before any rule is evaluated: `--from`/`--to` on the event time. The
+/// field is field 0 of `resolver`, read with the raw-line reader (exactly
+/// what `Resolver::lookup` would answer on the parsed line); `keep` sees its
+/// value (`None`: missing). A rejected event is counted in
+/// [`Counts::filtered_events`] and yields no hit.
+pub struct EventFilter {
+    /// Resolves the field as id 0.
+    pub resolver: Resolver,
+    /// Whether an event with this value of the field is evaluated.
+    pub keep: KeepFn,
+}
+
+/// [`EventFilter::keep`]: the field's value (`None`: missing) → evaluate?
+pub type KeepFn = Box<dyn Fn(Option<&serde_json::Value>) -> bool + Send + Sync>;
+
+impl std::fmt::Debug for EventFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventFilter")
+    }
 }
 
 impl Scanner {
@@ -114,7 +140,14 @@ impl Scanner {
             rank,
             all_rules,
             routes,
+            event_filter: None,
         })
+    }
+
+    /// Evaluates only the events `filter` keeps.
+    pub fn with_event_filter(mut self, filter: Option<EventFilter>) -> Scanner {
+        self.event_filter = filter;
+        self
     }
 
     /// The compiled plan.

@@ -30,6 +30,9 @@ pub struct Counts {
     pub candidate_lines: u64,
     /// (event, rule) hits.
     pub hits: u64,
+    /// Candidate events the scan's event filter (`--from`/`--to`) kept from
+    /// rule evaluation.
+    pub filtered_events: u64,
 }
 
 impl Counts {
@@ -42,6 +45,7 @@ impl Counts {
         self.empty_lines += o.empty_lines;
         self.candidate_lines += o.candidate_lines;
         self.hits += o.hits;
+        self.filtered_events += o.filtered_events;
     }
 }
 
@@ -125,6 +129,7 @@ mod tests {
             empty_lines: 5,
             candidate_lines: 6,
             hits: 7,
+            filtered_events: 8,
         };
         let mut sum = one;
         sum.add(&one);
@@ -138,6 +143,7 @@ mod tests {
                 empty_lines: 10,
                 candidate_lines: 12,
                 hits: 14,
+                filtered_events: 16,
             }
         );
     }

@@ -67,7 +67,7 @@ def test_driver_equals_one_local_run_over_mixed_inputs(spark, sigscan, rules, co
     assert_same(got, want)
     hashes = {r["ruleset_hash"] for r in got}
     assert hashes == {summary["ruleset_hash"]} == {r["ruleset_hash"] for r in want}
-    assert {r["schema_version"] for r in got} == {1}
+    assert {r["schema_version"] for r in got} == {2}
 
 
 def test_a_task_that_fails_once_is_retried_and_the_result_is_exact(
