@@ -299,7 +299,13 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
         }
     }
     let read_errors = sink.read_errors;
+    let damaged_inputs = sink.damaged_inputs;
     let summaries = std::mem::take(&mut sink.inputs);
+    if cfg.strict && damaged_inputs > 0 {
+        // Before the output is committed: with --output nothing is written.
+        eprintln!("sigscan: {damaged_inputs} damaged inputs and --strict: failing");
+        return EXIT_FATAL;
+    }
     let written = sink
         .finish()
         .and_then(|w| w.into_inner().map_err(io::IntoInnerError::into_error))
@@ -334,6 +340,7 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             invalid_lines: totals.invalid_lines,
             empty_lines: totals.empty_lines,
             unreadable_inputs: read_errors + input_errors.len() as u64,
+            damaged_inputs,
             rules_loaded,
             rules_skipped,
             hits: totals.hits,
@@ -357,7 +364,11 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
     if pipe_closed {
         return EXIT_OK;
     }
-    if read_errors > 0 || !input_errors.is_empty() || totals.invalid_lines > 0 {
+    if read_errors > 0
+        || !input_errors.is_empty()
+        || totals.invalid_lines > 0
+        || damaged_inputs > 0
+    {
         EXIT_PARTIAL
     } else {
         EXIT_OK

@@ -211,7 +211,8 @@ struct ScanArgs {
     /// YAML map: Sigma field → JSON path or list of paths (dotted).
     #[arg(long, value_name = "FILE")]
     field_map: Option<PathBuf>,
-    /// Any rule error is fatal (exit 2).
+    /// Any rule error is fatal (exit 2), and so is a damaged .evtx input
+    /// (checked after the scan; with --output nothing is written).
     #[arg(long)]
     strict: bool,
     /// Write hits to FILE (atomically: temporary file, then rename).

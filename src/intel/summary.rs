@@ -463,6 +463,7 @@ mod tests {
                 offset: 0,
                 rule: &plan.rules[rule],
                 text: lines[line as usize - 1],
+                record_id: None,
             };
             c.record(&input, &hit);
         }

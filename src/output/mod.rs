@@ -17,6 +17,11 @@
 //!   ([`crate::sigma::digest`]); left out only when the sink was not told it.
 //! - With `--byte-range`, `line` counts from the range's first line (1) and
 //!   `offset` stays absolute in the file.
+//! - `record_id`: only for an `.evtx` input, the record's `EventRecordID`.
+//!   There `line` is the record's 1-based position among the file's records
+//!   (in the order evtx_dump reads them, see [`crate::scan::evtx`]) and
+//!   `offset` the byte offset of the record's header in the `.evtx` file;
+//!   `event` is the record as `evtx_dump -o jsonl` writes it.
 //! - `event`: the line's JSON exactly as it stood (re-serialised only when
 //!   the line was not valid UTF-8). Left out with `--no-event`.
 //!
@@ -48,6 +53,8 @@ pub struct JsonlSink<W: Write> {
     pub inputs: Vec<(String, InputSummary)>,
     /// Whether any input ended with a read error.
     pub read_errors: u64,
+    /// Inputs with damage that did not stop their scan (EVTX).
+    pub damaged_inputs: u64,
     quiet_errors: bool,
     /// `,"schema_version":N[,"ruleset_hash":"…"]`, written into every record.
     schema: Vec<u8>,
@@ -68,6 +75,7 @@ impl<W: Write> JsonlSink<W> {
             reported: 0,
             inputs: Vec::new(),
             read_errors: 0,
+            damaged_inputs: 0,
             quiet_errors: false,
             schema: format!(",\"schema_version\":{SCHEMA_VERSION}").into_bytes(),
             write_error: None,
@@ -115,6 +123,9 @@ impl<W: Write> HitSink for JsonlSink<W> {
         b.extend_from_slice(b",\"file\":");
         write_json_str(b, &input.name);
         write!(b, ",\"line\":{},\"offset\":{}", hit.line, hit.offset)?;
+        if let Some(id) = hit.record_id {
+            write!(b, ",\"record_id\":{id}")?;
+        }
         b.extend_from_slice(&self.schema);
         if self.with_event {
             b.extend_from_slice(b",\"event\":");
@@ -155,6 +166,23 @@ impl<W: Write> HitSink for JsonlSink<W> {
                 );
             }
         }
+        // Damage in an EVTX file did not stop the scan; always said, as
+        // read errors are.
+        for note in &summary.damage.notes {
+            eprintln!("sigscan: {}: {note}", input.name);
+        }
+        let unshown = summary.damage.count - summary.damage.notes.len() as u64;
+        if unshown > 0 {
+            eprintln!(
+                "sigscan: {}: {} problems in all ({} shown)",
+                input.name,
+                summary.damage.count,
+                summary.damage.notes.len()
+            );
+        }
+        if summary.damage.count > 0 {
+            self.damaged_inputs += 1;
+        }
         if !self.quiet_errors && summary.counts.invalid_lines > INVALID_REPORT_LIMIT {
             eprintln!(
                 "sigscan: {}: {} invalid lines in all ({} shown)",
@@ -189,6 +217,17 @@ pub struct InputStats<'a> {
     pub hits: u64,
     /// Read error, if any.
     pub error: Option<&'a str>,
+    /// Damage that did not stop the scan (EVTX): problems found, and the
+    /// first few, each naming the chunk.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub damage: u64,
+    /// See `damage`.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub damage_notes: &'a [String],
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The `--stats` object.
@@ -208,6 +247,9 @@ pub struct Stats<'a> {
     pub empty_lines: u64,
     /// Inputs that could not be read completely.
     pub unreadable_inputs: u64,
+    /// Inputs read to the end, with damage on the way (EVTX: damaged
+    /// chunks or records, truncation, dirty flag, no records).
+    pub damaged_inputs: u64,
     /// Rules compiled.
     pub rules_loaded: u64,
     /// Rule documents that failed to load or compile.
@@ -257,6 +299,8 @@ impl<'a> Stats<'a> {
                 empty_lines: s.counts.empty_lines,
                 hits: s.counts.hits,
                 error: s.error.as_deref(),
+                damage: s.damage.count,
+                damage_notes: &s.damage.notes,
             })
             .collect()
     }
