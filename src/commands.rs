@@ -364,10 +364,7 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
     if pipe_closed {
         return EXIT_OK;
     }
-    if read_errors > 0
-        || !input_errors.is_empty()
-        || totals.invalid_lines > 0
-        || damaged_inputs > 0
+    if read_errors > 0 || !input_errors.is_empty() || totals.invalid_lines > 0 || damaged_inputs > 0
     {
         EXIT_PARTIAL
     } else {

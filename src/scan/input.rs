@@ -294,9 +294,7 @@ fn read_one(
             // (like a compressed file).
             Ok(f) if f.metadata().is_ok_and(|m| m.is_file()) && evtx::file_is_evtx(&f) => {
                 return match &input.source {
-                    Source::FileRange(_, r) if r.start > 0 => {
-                        send(evtx::end(i, None, 0, None))
-                    }
+                    Source::FileRange(_, r) if r.start > 0 => send(evtx::end(i, None, 0, None)),
                     _ => evtx::send_file(i, f, opts.mmap, send),
                 };
             }
