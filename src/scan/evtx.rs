@@ -121,7 +121,7 @@ pub struct Unit {
 
 impl Unit {
     /// Raw bytes this unit holds (for batching).
-    pub fn len(&self) -> usize {
+    pub fn raw_len(&self) -> usize {
         self.data.bytes().len()
     }
 }

@@ -316,7 +316,7 @@ impl Scanner {
                         // about 4x its size in JSON, and decoding costs
                         // more than scanning; weigh it so a batch holds a
                         // few chunks and the workers share a small file.
-                        Work::Evtx(u) => batch_bytes += 4 * u.len(),
+                        Work::Evtx(u) => batch_bytes += 4 * u.raw_len(),
                         Work::End { .. } => {}
                     }
                     batch.push(w);
