@@ -10,7 +10,8 @@
 #   evtx/           K copies (default 20) of SigmaHQ's 202 regression .evtx
 #                   files (../shared/sigma-regression), and evtx.ndjson: K
 #                   copies of regression-events.ndjson, evtx_dump's output
-#                   for the same files (the same records, in the same order)
+#                   for the same files (the same records, in the same order),
+#                   and evtx-ndjson/: that NDJSON cut into one file per .evtx
 # Rows, each the best of N warm-cache runs:
 #   raw memory scan   `sigscan memscan` (mmap, every byte read once, all threads)
 #   ripgrep           `rg -c -i -F -f <the seed rule's 38 literals>`
@@ -147,13 +148,22 @@ fi
 if [ $evtx = 1 ] && [ -d $shared/sigma-regression/rules ]; then
   edir=$out/evtx
   if [ ! -s $out/evtx.ndjson ] || [ "$(cat $out/evtx.copies 2>/dev/null)" != "$copies" ]; then
-    rm -rf "$edir" $out/evtx.ndjson
+    rm -rf "$edir" "$edir-ndjson" $out/evtx.ndjson
     for k in $(seq "$copies"); do
       mkdir -p "$edir/$k"
       for d in rules rules-emerging-threats rules-threat-hunting; do
         cp -r $shared/sigma-regression/$d "$edir/$k/"
       done
       cat $shared/sigma-regression/regression-events.ndjson >> $out/evtx.ndjson
+    done
+    # The same NDJSON cut into one file per .evtx (manifest line ranges), so
+    # that both sides pay the same per-file costs (open, map, walk).
+    mkdir -p "$edir-ndjson"
+    awk -F'\t' -v out="$edir-ndjson" 'NR == FNR { if (FNR > 1 && $9 ~ /\.evtx$/ && !seen[$9]++) { n++; first[n] = $10; cnt[n] = $11 } next }
+      { for (i = 1; i <= n; i++) if (FNR >= first[i] && FNR < first[i] + cnt[i]) print > (out "/" i ".ndjson") }' \
+      $shared/sigma-regression/manifest.tsv $shared/sigma-regression/regression-events.ndjson
+    for k in $(seq 2 "$copies"); do
+      mkdir -p "$edir-ndjson/$k"; cp "$edir-ndjson"/*.ndjson "$edir-ndjson/$k/"
     done
     echo "$copies" > $out/evtx.copies
   fi
@@ -166,15 +176,18 @@ if [ $evtx = 1 ] && [ -d $shared/sigma-regression/rules ]; then
   t0=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet $out/empty.ndjson)
   tn=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet --stats $out/evtx.ndjson)
   nd_hits=$(hits); events=$(grep -o '"events":[0-9]*' $out/last.err | head -1 | cut -d: -f2)
+  tf=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet "$edir-ndjson")
+  f_hits=$(hits)
   te=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet --stats --glob '*.evtx' "$edir")
   ev_hits=$(hits)
-  if [ "$nd_hits" != "$ev_hits" ]; then
+  if [ "$nd_hits" != "$ev_hits" ] || [ "$nd_hits" != "$f_hits" ]; then
     echo ".evtx scan found $ev_hits hits, its NDJSON $nd_hits" >&2
     exit 1
   fi
   te1=$(best $bin scan "${rules[@]}" --engine $engine --threads 1 --no-event --quiet --glob '*.evtx' "$edir")
   erows+=("rule compile only (empty input)|$t0|-")
   erows+=("sigscan NDJSON (evtx_dump output)|$tn|$nd_hits")
+  erows+=("sigscan NDJSON, one file per .evtx|$tf|$f_hits")
   erows+=("sigscan .evtx directory|$te|$ev_hits")
   erows+=("sigscan .evtx directory --threads 1|$te1|$(hits)")
   if command -v hayabusa >/dev/null; then

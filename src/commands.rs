@@ -300,10 +300,14 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
     }
     let read_errors = sink.read_errors;
     let damaged_inputs = sink.damaged_inputs;
+    let dirty_inputs = sink.dirty_inputs;
     let summaries = std::mem::take(&mut sink.inputs);
-    if cfg.strict && damaged_inputs > 0 {
+    if cfg.strict && damaged_inputs + dirty_inputs > 0 {
         // Before the output is committed: with --output nothing is written.
-        eprintln!("sigscan: {damaged_inputs} damaged inputs and --strict: failing");
+        eprintln!(
+            "sigscan: {damaged_inputs} damaged and {dirty_inputs} dirty .evtx inputs and \
+             --strict: failing"
+        );
         return EXIT_FATAL;
     }
     let written = sink
@@ -341,6 +345,7 @@ pub fn scan(cfg: &ScanConfig) -> i32 {
             empty_lines: totals.empty_lines,
             unreadable_inputs: read_errors + input_errors.len() as u64,
             damaged_inputs,
+            dirty_inputs,
             rules_loaded,
             rules_skipped,
             hits: totals.hits,

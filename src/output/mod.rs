@@ -55,6 +55,8 @@ pub struct JsonlSink<W: Write> {
     pub read_errors: u64,
     /// Inputs with damage that did not stop their scan (EVTX).
     pub damaged_inputs: u64,
+    /// EVTX inputs whose log was not closed cleanly (all records read).
+    pub dirty_inputs: u64,
     quiet_errors: bool,
     /// `,"schema_version":N[,"ruleset_hash":"…"]`, written into every record.
     schema: Vec<u8>,
@@ -76,6 +78,7 @@ impl<W: Write> JsonlSink<W> {
             inputs: Vec::new(),
             read_errors: 0,
             damaged_inputs: 0,
+            dirty_inputs: 0,
             quiet_errors: false,
             schema: format!(",\"schema_version\":{SCHEMA_VERSION}").into_bytes(),
             write_error: None,
@@ -171,7 +174,8 @@ impl<W: Write> HitSink for JsonlSink<W> {
         for note in &summary.damage.notes {
             eprintln!("sigscan: {}: {note}", input.name);
         }
-        let unshown = summary.damage.count - summary.damage.notes.len() as u64;
+        let unshown = (summary.damage.count + u64::from(summary.damage.dirty))
+            .saturating_sub(summary.damage.notes.len() as u64);
         if unshown > 0 {
             eprintln!(
                 "sigscan: {}: {} problems in all ({} shown)",
@@ -182,6 +186,9 @@ impl<W: Write> HitSink for JsonlSink<W> {
         }
         if summary.damage.count > 0 {
             self.damaged_inputs += 1;
+        }
+        if summary.damage.dirty {
+            self.dirty_inputs += 1;
         }
         if !self.quiet_errors && summary.counts.invalid_lines > INVALID_REPORT_LIMIT {
             eprintln!(
@@ -221,7 +228,10 @@ pub struct InputStats<'a> {
     /// first few, each naming the chunk.
     #[serde(skip_serializing_if = "is_zero")]
     pub damage: u64,
-    /// See `damage`.
+    /// EVTX: the log was not closed cleanly (every record was still read).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dirty: bool,
+    /// The first damage notes (and the dirty flag's), each naming the chunk.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub damage_notes: &'a [String],
 }
@@ -248,8 +258,10 @@ pub struct Stats<'a> {
     /// Inputs that could not be read completely.
     pub unreadable_inputs: u64,
     /// Inputs read to the end, with damage on the way (EVTX: damaged
-    /// chunks or records, truncation, dirty flag, no records).
+    /// chunks or records, truncation, no records).
     pub damaged_inputs: u64,
+    /// `.evtx` inputs whose log was not closed cleanly (every record read).
+    pub dirty_inputs: u64,
     /// Rules compiled.
     pub rules_loaded: u64,
     /// Rule documents that failed to load or compile.
@@ -300,6 +312,7 @@ impl<'a> Stats<'a> {
                 hits: s.counts.hits,
                 error: s.error.as_deref(),
                 damage: s.damage.count,
+                dirty: s.damage.dirty,
                 damage_notes: &s.damage.notes,
             })
             .collect()

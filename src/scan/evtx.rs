@@ -41,14 +41,16 @@
 //! Nothing stops the scan. Each problem is reported as a note naming the
 //! file and the chunk (collected in [`super::InputSummary::damage`]; with
 //! `--strict` the run fails): a truncated or unreadable file header, a bad
-//! header CRC, the dirty flag (the log was not closed cleanly; every chunk
-//! is still read, as evtx_dump does), a chunk that is cut short (zero-padded
+//! header CRC, a chunk that is cut short (zero-padded
 //! and decoded as far as it goes), a chunk whose magic or tables are broken
 //! (its records, as many as its header lists, count as invalid lines), chunk
 //! CRC mismatches (decoded anyway, as evtx_dump does by default), records
 //! that fail to decode (invalid lines naming chunk and record id), and a
 //! file that holds no record at all. All-zero chunks are unused space, not
-//! damage.
+//! damage. The dirty flag (the log was not closed cleanly, as most copies
+//! of a live log are) is reported and fails `--strict`, but is not damage:
+//! every chunk is still read, also past the header's counts, as evtx_dump
+//! does ([`Damage::dirty`]).
 
 use std::fs::File;
 use std::io::Read;
@@ -88,9 +90,13 @@ const PLACEHOLDER: &[u8] = b"!evtx-record-not-decoded\n";
 /// Problems found in a container input (EVTX): counted, the first few kept.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Damage {
-    /// Problems found.
+    /// Problems found that lost or may have garbled records.
     pub count: u64,
-    /// The first [`DAMAGE_SAMPLES`] of them, each naming the chunk.
+    /// The log was not closed cleanly (its header's dirty flag). Not counted
+    /// in `count`: every record is still read (most copies of a live log are
+    /// dirty), but it is reported, and `--strict` fails on it.
+    pub dirty: bool,
+    /// The first [`DAMAGE_SAMPLES`] notes, each naming the chunk.
     pub notes: Vec<String>,
 }
 
@@ -98,9 +104,27 @@ impl Damage {
     /// Records one problem.
     pub fn push(&mut self, note: String) {
         self.count += 1;
+        self.note(note);
+    }
+
+    fn note(&mut self, note: String) {
         if self.notes.len() < DAMAGE_SAMPLES {
             self.notes.push(note);
         }
+    }
+
+    /// Adds what `other` found.
+    pub fn merge(&mut self, other: Damage) {
+        self.count += other.count;
+        self.dirty |= other.dirty;
+        for n in other.notes {
+            self.note(n);
+        }
+    }
+
+    /// Whether anything was found (damage or the dirty flag).
+    pub fn any(&self) -> bool {
+        self.count > 0 || self.dirty
     }
 }
 
@@ -116,7 +140,7 @@ pub struct Unit {
     /// a unit that only carries notes.
     pub data: ChunkData,
     /// File-level problems the reader found, delivered with this unit.
-    pub notes: Vec<String>,
+    pub damage: Damage,
 }
 
 impl Unit {
@@ -214,17 +238,23 @@ pub fn end(i: usize, error: Option<String>, raw: u64, map: Option<Arc<GuardedMap
 struct Layout {
     chunks: Vec<(u64, Range<usize>)>,
     notes: Vec<String>,
+    dirty: Option<String>,
 }
 
 fn layout(bytes: &[u8]) -> Layout {
     let mut notes = Vec::new();
+    let mut dirty = None;
     let mut chunks = Vec::new();
     if bytes.len() < FILE_HEADER {
         notes.push(format!(
             "file header cut short: {} of {FILE_HEADER} bytes, no chunk follows (no records)",
             bytes.len()
         ));
-        return Layout { chunks, notes };
+        return Layout {
+            chunks,
+            notes,
+            dirty,
+        };
     }
     match evtx::EvtxFileHeader::from_bytes(&bytes[..FILE_HEADER]) {
         Ok(h) => {
@@ -236,7 +266,7 @@ fn layout(bytes: &[u8]) -> Layout {
                 ));
             }
             if h.flags.contains(evtx::HeaderFlags::DIRTY) {
-                notes.push(
+                dirty = Some(
                     "dirty: the log was not closed cleanly (header flag); every chunk is read, \
                      also past the header's counts"
                         .into(),
@@ -275,20 +305,36 @@ fn layout(bytes: &[u8]) -> Layout {
     if chunks.is_empty() {
         notes.push("no chunks: the file holds no records".into());
     }
-    Layout { chunks, notes }
+    Layout {
+        chunks,
+        notes,
+        dirty,
+    }
 }
 
 /// Sends the chunks of `whole` (not its end).
 fn send_whole(i: usize, whole: &Whole, send: &mut dyn FnMut(Work) -> bool) -> bool {
-    let Layout { chunks, notes } = layout(whole.bytes());
-    let mut notes = Some(notes);
+    let Layout {
+        chunks,
+        notes,
+        dirty,
+    } = layout(whole.bytes());
+    let mut damage = Damage::default();
+    for n in notes {
+        damage.push(n);
+    }
+    if let Some(n) = dirty {
+        damage.dirty = true;
+        damage.note(n);
+    }
+    let mut damage = Some(damage);
     if chunks.is_empty() {
         let unit = Unit {
             input: i,
             number: 0,
             offset: 0,
             data: ChunkData::Owned(Vec::new()),
-            notes: notes.take().unwrap_or_default(),
+            damage: damage.take().unwrap_or_default(),
         };
         if !send(Work::Evtx(unit)) {
             return false;
@@ -300,7 +346,7 @@ fn send_whole(i: usize, whole: &Whole, send: &mut dyn FnMut(Work) -> bool) -> bo
             number,
             offset: r.start as u64,
             data: whole.slice(r),
-            notes: notes.take().unwrap_or_default(),
+            damage: damage.take().unwrap_or_default(),
         };
         if !send(Work::Evtx(unit)) {
             return false;
@@ -579,11 +625,13 @@ impl Scanner {
             number,
             offset,
             data,
-            mut notes,
+            mut damage,
         } = unit;
         let d = decode(number, offset, data.bytes());
         drop(data);
-        notes.extend(d.notes);
+        for n in d.notes {
+            damage.push(n);
+        }
         if d.json.is_empty() {
             return ChunkOut {
                 input,
@@ -593,7 +641,7 @@ impl Scanner {
                 invalid: Vec::new(),
                 data: ChunkData::Owned(Vec::new()),
                 records: Vec::new(),
-                notes,
+                damage,
             };
         }
         let mut out = self.process_chunk(input, offset, ChunkData::Owned(d.json), sc);
@@ -609,7 +657,7 @@ impl Scanner {
             out.invalid.sort_by_key(|f| f.0);
         }
         out.records = d.records;
-        out.notes = notes;
+        out.damage = damage;
         out
     }
 }

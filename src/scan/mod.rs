@@ -192,7 +192,7 @@ struct ChunkOut {
     /// Per line, where its record is (EVTX inputs only; empty otherwise).
     records: Vec<evtx::RecordPos>,
     /// Damage found in this unit (EVTX inputs only).
-    notes: Vec<String>,
+    damage: evtx::Damage,
 }
 
 impl Scanner {
@@ -380,9 +380,7 @@ impl Scanner {
                                     sink.invalid_line(input, *base + rel, reason);
                                 }
                                 let bytes = chunk.data.bytes();
-                                for note in chunk.notes {
-                                    summary.damage.push(note);
-                                }
+                                summary.damage.merge(chunk.damage);
                                 for &(rel, start, end, rule) in &chunk.hits {
                                     // An EVTX line reports its record's place in the file.
                                     let record = chunk.records.get(rel as usize - 1);
@@ -462,7 +460,7 @@ impl Scanner {
             invalid: Vec::new(),
             data: ChunkData::Owned(Vec::new()),
             records: Vec::new(),
-            notes: Vec::new(),
+            damage: evtx::Damage::default(),
         };
         sc.cands.clear();
         sc.cand_rules.clear();
