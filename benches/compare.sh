@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side throughput of sigscan against its references, in one run.
 #
-#   benches/compare.sh [--size BYTES] [--runs N] [--skip-mordor] [--skip-gen] [--skip-evtx] [--evtx-copies K]
+#   benches/compare.sh [--size BYTES] [--runs N] [--skip-mordor] [--skip-gen] [--skip-evtx] [--evtx-copies K] [--evtx-dir DIR]
 #
 # Corpora (written to bench-out/, ignored by git):
 #   gen-1g.ndjson   `sigscan gen --size 1g --seed 1`: synthetic evtx_dump events
@@ -11,7 +11,12 @@
 #                   files (../shared/sigma-regression), and evtx.ndjson: K
 #                   copies of regression-events.ndjson, evtx_dump's output
 #                   for the same files (the same records, in the same order),
-#                   and evtx-ndjson/: that NDJSON cut into one file per .evtx
+#                   and evtx-ndjson/: that NDJSON cut into one file per .evtx.
+#                   With --evtx-dir DIR: K copies of DIR's .evtx files instead
+#                   (say the evtx crate's samples/, whose logs hold hundreds
+#                   of records per chunk, as real ones do), their NDJSON
+#                   written by sigscan itself (byte-identical to evtx_dump's,
+#                   tests/evtx.rs), and no per-file NDJSON row
 # Rows, each the best of N warm-cache runs:
 #   raw memory scan   `sigscan memscan` (mmap, every byte read once, all threads)
 #   ripgrep           `rg -c -i -F -f <the seed rule's 38 literals>`
@@ -27,7 +32,7 @@
 # hyperscan feature when libhyperscan is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-size=1g runs=3 mordor=1 evtx=1 copies=20 gen_run=1
+size=1g runs=3 mordor=1 evtx=1 copies=20 gen_run=1 evtx_src=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size=$2; shift 2 ;;
@@ -36,6 +41,7 @@ while [ $# -gt 0 ]; do
     --skip-evtx) evtx=0; shift ;;
     --skip-gen) gen_run=0; shift ;;
     --evtx-copies) copies=$2; shift 2 ;;
+    --evtx-dir) evtx_src=$(cd "$2" && pwd); shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -145,27 +151,40 @@ fi
 # hold a few hundred per chunk), so this is the per-chunk worst case of the
 # decoder. Events/s are given with and without the rule compile (about a
 # second for the full rule set, paid once per run).
-if [ $evtx = 1 ] && [ -d $shared/sigma-regression/rules ]; then
+if [ $evtx = 1 ] && { [ -n "$evtx_src" ] || [ -d $shared/sigma-regression/rules ]; }; then
   edir=$out/evtx
-  if [ ! -s $out/evtx.ndjson ] || [ "$(cat $out/evtx.copies 2>/dev/null)" != "$copies" ]; then
+  key="$copies ${evtx_src:-regression}"
+  if [ ! -s $out/evtx.ndjson ] || [ "$(cat $out/evtx.copies 2>/dev/null)" != "$key" ]; then
     rm -rf "$edir" "$edir-ndjson" $out/evtx.ndjson
-    for k in $(seq "$copies"); do
-      mkdir -p "$edir/$k"
-      for d in rules rules-emerging-threats rules-threat-hunting; do
-        cp -r $shared/sigma-regression/$d "$edir/$k/"
+    if [ -n "$evtx_src" ]; then
+      for k in $(seq "$copies"); do
+        mkdir -p "$edir/$k"; find "$evtx_src" -maxdepth 1 -name '*.evtx' -exec cp {} "$edir/$k/" \;
       done
-      cat $shared/sigma-regression/regression-events.ndjson >> $out/evtx.ndjson
-    done
-    # The same NDJSON cut into one file per .evtx (manifest line ranges), so
-    # that both sides pay the same per-file costs (open, map, walk).
-    mkdir -p "$edir-ndjson"
-    awk -F'\t' -v out="$edir-ndjson" 'NR == FNR { if (FNR > 1 && $9 ~ /\.evtx$/ && !seen[$9]++) { n++; first[n] = $10; cnt[n] = $11 } next }
-      { for (i = 1; i <= n; i++) if (FNR >= first[i] && FNR < first[i] + cnt[i]) print > (out "/" i ".ndjson") }' \
-      $shared/sigma-regression/manifest.tsv $shared/sigma-regression/regression-events.ndjson
-    for k in $(seq 2 "$copies"); do
-      mkdir -p "$edir-ndjson/$k"; cp "$edir-ndjson"/*.ndjson "$edir-ndjson/$k/"
-    done
-    echo "$copies" > $out/evtx.copies
+      # The NDJSON of one copy: every record as sigscan decodes it (the
+      # `event` of a rule that every event matches), then K copies of it.
+      printf 'title: every event\nid: 00000000-0000-4000-8000-0000000000b1\nlogsource:\n    product: windows\ndetection:\n    nothing:\n        EventID: -12345\n    condition: not nothing\n' > $out/every-event.yml
+      $bin scan --rules $out/every-event.yml --threads 1 --quiet --glob '*.evtx' "$edir/1" 2> /dev/null \
+        | awk '{ i = index($0, ",\"event\":"); print substr($0, i + 9, length($0) - i - 9) }' > $out/evtx-one.ndjson || true
+      for k in $(seq "$copies"); do cat $out/evtx-one.ndjson; done > $out/evtx.ndjson
+    else
+      for k in $(seq "$copies"); do
+        mkdir -p "$edir/$k"
+        for d in rules rules-emerging-threats rules-threat-hunting; do
+          cp -r $shared/sigma-regression/$d "$edir/$k/"
+        done
+        cat $shared/sigma-regression/regression-events.ndjson >> $out/evtx.ndjson
+      done
+      # The same NDJSON cut into one file per .evtx (manifest line ranges), so
+      # that both sides pay the same per-file costs (open, map, walk).
+      mkdir -p "$edir-ndjson"
+      awk -F'\t' -v out="$edir-ndjson" 'NR == FNR { if (FNR > 1 && $9 ~ /\.evtx$/ && !seen[$9]++) { n++; first[n] = $10; cnt[n] = $11 } next }
+        { for (i = 1; i <= n; i++) if (FNR >= first[i] && FNR < first[i] + cnt[i]) print > (out "/" i ".ndjson") }' \
+        $shared/sigma-regression/manifest.tsv $shared/sigma-regression/regression-events.ndjson
+      for k in $(seq 2 "$copies"); do
+        mkdir -p "$edir-ndjson/$k"; cp "$edir-ndjson"/*.ndjson "$edir-ndjson/$k/"
+      done
+    fi
+    echo "$key" > $out/evtx.copies
   fi
   rules=(--rules $shared/sigma/rules/windows --rules $shared/sigma/rules-threat-hunting/windows)
   : > $out/empty.ndjson
@@ -176,8 +195,11 @@ if [ $evtx = 1 ] && [ -d $shared/sigma-regression/rules ]; then
   t0=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet $out/empty.ndjson)
   tn=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet --stats $out/evtx.ndjson)
   nd_hits=$(hits); events=$(grep -o '"events":[0-9]*' $out/last.err | head -1 | cut -d: -f2)
-  tf=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet "$edir-ndjson")
-  f_hits=$(hits)
+  f_hits=$nd_hits
+  if [ -d "$edir-ndjson" ]; then
+    tf=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet "$edir-ndjson")
+    f_hits=$(hits)
+  fi
   te=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet --stats --glob '*.evtx' "$edir")
   ev_hits=$(hits)
   if [ "$nd_hits" != "$ev_hits" ] || [ "$nd_hits" != "$f_hits" ]; then
@@ -186,8 +208,8 @@ if [ $evtx = 1 ] && [ -d $shared/sigma-regression/rules ]; then
   fi
   te1=$(best $bin scan "${rules[@]}" --engine $engine --threads 1 --no-event --quiet --glob '*.evtx' "$edir")
   erows+=("rule compile only (empty input)|$t0|-")
-  erows+=("sigscan NDJSON (evtx_dump output)|$tn|$nd_hits")
-  erows+=("sigscan NDJSON, one file per .evtx|$tf|$f_hits")
+  erows+=("sigscan NDJSON (evtx_dump -o jsonl)|$tn|$nd_hits")
+  [ -d "$edir-ndjson" ] && erows+=("sigscan NDJSON, one file per .evtx|$tf|$f_hits")
   erows+=("sigscan .evtx directory|$te|$ev_hits")
   erows+=("sigscan .evtx directory --threads 1|$te1|$(hits)")
   if command -v hayabusa >/dev/null; then
@@ -195,7 +217,7 @@ if [ $evtx = 1 ] && [ -d $shared/sigma-regression/rules ]; then
     erows+=("hayabusa csv-timeline|$th|$(($(wc -l < $out/hayabusa.csv) - 1)) rows")
   fi
   echo
-  echo "### all SigmaHQ Windows rules, .evtx vs NDJSON ($copies copies of the regression set: $(echo "scale=2; $evtx_bytes/1000000" | bc) MB of .evtx, $(stat -c %s $out/evtx.ndjson) bytes of NDJSON, $events events, $(nproc) threads)"
+  echo "### all SigmaHQ Windows rules, .evtx vs NDJSON ($copies copies of ${evtx_src:-the regression set}: $(echo "scale=2; $evtx_bytes/1000000" | bc) MB of .evtx, $(stat -c %s $out/evtx.ndjson) bytes of NDJSON, $events events, $(nproc) threads)"
   echo
   echo "| tool | s | events/s | events/s without rule compile | hits | vs NDJSON |"
   echo "|---|---:|---:|---:|---:|---:|"
