@@ -650,7 +650,21 @@ impl Scanner {
             data,
             mut damage,
         } = unit;
-        let d = decode(number, offset, data.bytes());
+        // A panic in the decoder on a hostile chunk must not take the
+        // whole run down (workers run in a thread scope, which re-raises
+        // it): the chunk is counted as lost instead.
+        let d = std::panic::catch_unwind(|| decode(number, offset, data.bytes())).unwrap_or_else(
+            |_| {
+                let note = format!(
+                    "chunk {number} (offset {offset}): the EVTX decoder panicked; its records \
+                     (unknown number, counted as one invalid line) are lost"
+                );
+                let mut d = Decoded::default();
+                d.placeholder(RecordPos { offset, id: 0 }, note.clone());
+                d.notes.push(note);
+                d
+            },
+        );
         drop(data);
         for n in d.notes {
             damage.push(n);
