@@ -458,8 +458,9 @@ fn evtx_damaged_files_are_counted_reported_and_the_run_goes_on() {
 
 /// Several chunks (taken from different regression files) in one file: all
 /// decode in parallel, in the order evtx_dump reads them, the same with 1
-/// and 2 threads; stdin and `--no-mmap` agree; a byte range that does not
-/// hold byte 0 reads nothing, one that does reads everything.
+/// and 2 threads; stdin, `--no-mmap`, `--input-list` and `--shard` agree; a
+/// byte range that does not hold byte 0 reads nothing, one that does reads
+/// everything.
 #[test]
 fn evtx_multi_chunk_file_threads_stdin_and_ranges() {
     let Some(shared) = shared() else {
@@ -515,5 +516,10 @@ fn evtx_multi_chunk_file_threads_stdin_and_ranges() {
     // stdin: the same records (stdin names the input `-`).
     assert_eq!(run(&["--threads", "2", "-"], Some(&multi)), one);
     assert_eq!(run(&["--byte-range", "0:100", &p], None), one);
+    // An input list and a shard of one: the same file, the same records.
+    let list = dir.path().join("list.txt");
+    std::fs::write(&list, format!("{p}\n")).unwrap();
+    let l = list.display().to_string();
+    assert_eq!(run(&["--input-list", &l, "--shard", "0/1"], None), one);
     assert!(run(&["--byte-range", "100:", &p], None).is_empty());
 }
