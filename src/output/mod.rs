@@ -17,7 +17,9 @@
 //!   ([`crate::sigma::digest`]); left out only when the sink was not told it.
 //! - With `--byte-range`, `line` counts from the range's first line (1) and
 //!   `offset` stays absolute in the file.
-//! - `record_id`: only for an `.evtx` input, the record's `EventRecordID`.
+//! - `record_id`: only for an `.evtx` input, the record number in the
+//!   record's header (Windows writes the same into `EventRecordID`; a log
+//!   exported into a new file is renumbered in its headers only).
 //!   There `line` is the record's 1-based position among the file's records
 //!   (in the order evtx_dump reads them, see [`crate::scan::evtx`]) and
 //!   `offset` the byte offset of the record's header in the `.evtx` file;

@@ -34,7 +34,9 @@
 //! `line` is the record's 1-based position in that order (a record that
 //! failed to decode still takes its place, as an invalid line), `offset` is
 //! the byte offset of the record's header in the `.evtx` file, and
-//! `record_id` its `EventRecordID`.
+//! `record_id` the record number that header holds (what evtx_dump prints as
+//! `Record N`; Windows writes the same number into `EventRecordID`, but a
+//! log exported into a new file is renumbered in its headers only).
 //!
 //! # Damage
 //!
@@ -360,7 +362,8 @@ fn send_whole(i: usize, whole: &Whole, send: &mut dyn FnMut(Work) -> bool) -> bo
 pub(super) struct RecordPos {
     /// Byte offset of the record's header in the file.
     pub offset: u64,
-    /// Its `EventRecordID` (0 for a record that was not decoded).
+    /// The record number in its header (0 for a record that was not
+    /// decoded).
     pub id: u64,
 }
 

@@ -87,7 +87,8 @@ pub struct Hit<'a> {
     pub rule: &'a compile::CompiledRule,
     /// The line's bytes (without the newline or a trailing `\r`).
     pub text: &'a [u8],
-    /// The record's `EventRecordID`, for `.evtx` inputs (see [`evtx`]).
+    /// For `.evtx` inputs, the record number in the record's header (see
+    /// [`evtx`]); `None` otherwise.
     pub record_id: Option<u64>,
 }
 
@@ -312,10 +313,10 @@ impl Scanner {
                 input::read_all(inputs, opts.read, &mut |w| {
                     match &w {
                         Work::Chunk { data, .. } => batch_bytes += data.bytes().len(),
-                        // PERF (not measured): an EVTX chunk decodes to
-                        // about 4x its size in JSON, and decoding costs
-                        // more than scanning; weigh it so a batch holds a
-                        // few chunks and the workers share a small file.
+                        // PERF (not measured): decoding an EVTX chunk costs
+                        // far more than scanning as many NDJSON bytes;
+                        // weigh it so a batch holds four chunks and the
+                        // workers share even a small file.
                         Work::Evtx(u) => batch_bytes += 4 * u.raw_len(),
                         Work::End { .. } => {}
                     }
