@@ -412,9 +412,12 @@ impl Scanner {
                                 let summary = &mut per_input[input].1;
                                 summary.raw_bytes = raw_bytes;
                                 summary.compression = compression;
+                                // An EVTX file read whole that held no
+                                // record, unless its damage already says so.
                                 if compression == Some("evtx")
                                     && raw_bytes > 0
                                     && summary.counts.lines == 0
+                                    && summary.damage.count == 0
                                 {
                                     summary.damage.push("no records in the file".into());
                                 }
