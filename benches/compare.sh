@@ -1,31 +1,49 @@
 #!/usr/bin/env bash
 # Side-by-side throughput of sigscan against its references, in one run.
 #
-#   benches/compare.sh [--size BYTES] [--runs N] [--skip-mordor]
+#   benches/compare.sh [--size BYTES] [--runs N] [--skip-mordor] [--skip-gen] [--skip-evtx] [--evtx-copies K] [--evtx-dir DIR]
 #
 # Corpora (written to bench-out/, ignored by git):
 #   gen-1g.ndjson   `sigscan-gen --size 1g --seed 1` (tools/gen): synthetic
 #                   evtx_dump events
 #   mordor-all.ndjson  ../shared/events/otrf-mordor-windows-host-all.ndjson.zst,
 #                      decompressed (1.56 GB)
+#   evtx/           K copies (default 20) of SigmaHQ's 202 regression .evtx
+#                   files (../shared/sigma-regression), and evtx.ndjson: K
+#                   copies of regression-events.ndjson, evtx_dump's output
+#                   for the same files (the same records, in the same order),
+#                   and evtx-ndjson/: that NDJSON cut into one file per .evtx.
+#                   With --evtx-dir DIR: K copies of DIR's .evtx files instead
+#                   (say the evtx crate's samples/, whose logs hold hundreds
+#                   of records per chunk, as real ones do), their NDJSON
+#                   written by sigscan itself (byte-identical to evtx_dump's,
+#                   tests/evtx.rs), and no per-file NDJSON row
 # Rows, each the best of N warm-cache runs:
 #   raw memory scan   `sigscan memscan` (mmap, every byte read once, all threads)
 #   ripgrep           `rg -c -i -F -f <the seed rule's 38 literals>`
 #   sigscan <engine>  the seed rule (gen corpus) or all SigmaHQ Windows rules
 #                     (rules/windows + rules-threat-hunting/windows, mordor);
 #                     also one thread, and without logsource routing
+#   .evtx vs NDJSON   all SigmaHQ Windows rules over the .evtx directory and
+#                     over its NDJSON (same hits asserted), one and all
+#                     threads, the rule compile alone (an empty input), and
+#                     Hayabusa on the same directory when `hayabusa` is on PATH
 # Prints a Markdown table: seconds, GB/s, events/s, hits, and ratios against
 # ripgrep and the raw scan. Needs a release build (sigscan and the generator,
 # the workspace's default members); builds one with the hyperscan feature when
 # libhyperscan is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-size=1g runs=3 mordor=1
+size=1g runs=3 mordor=1 evtx=1 copies=20 gen_run=1 evtx_src=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --skip-mordor) mordor=0; shift ;;
+    --skip-evtx) evtx=0; shift ;;
+    --skip-gen) gen_run=0; shift ;;
+    --evtx-copies) copies=$2; shift 2 ;;
+    --evtx-dir) evtx_src=$(cd "$2" && pwd); shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -44,9 +62,11 @@ $gen_bin --needles > $out/seed-literals.txt
 [ "$(wc -l < $out/seed-literals.txt)" -eq 38 ] || { echo "expected 38 seed literals" >&2; exit 1; }
 
 gen=$out/gen-$size.ndjson
-[ -s "$gen" ] && [ -s $out/gen-summary.json ] || $gen_bin --size "$size" --seed 1 -o "$gen" 2> $out/gen-summary.json
-cat $out/gen-summary.json 2>/dev/null >&2 || true
-expected_hits=$(grep -o '"seed_hits":[0-9]*' $out/gen-summary.json | cut -d: -f2)
+if [ $gen_run = 1 ]; then
+  [ -s "$gen" ] && [ -s $out/gen-summary.json ] || $gen_bin --size "$size" --seed 1 -o "$gen" 2> $out/gen-summary.json
+  cat $out/gen-summary.json 2>/dev/null >&2 || true
+  expected_hits=$(grep -o '"seed_hits":[0-9]*' $out/gen-summary.json | cut -d: -f2)
+fi
 
 best() { # best wall time of $runs runs of "$@", output of the last run in $out/last
   local b=""
@@ -123,10 +143,94 @@ run_corpus() { # label file rules...
   table "$label" "$file" "${events:-?}" "${rows[@]}"
 }
 
-run_corpus "seed rule" "$gen" $seed_rule
+[ $gen_run = 0 ] || run_corpus "seed rule" "$gen" $seed_rule
 
 if [ $mordor = 1 ] && [ -e $shared/events/otrf-mordor-windows-host-all.ndjson.zst ]; then
   mordor_file=$out/mordor-all.ndjson
   [ -s $mordor_file ] || zstd -dc $shared/events/otrf-mordor-windows-host-all.ndjson.zst > $mordor_file
   run_corpus "all SigmaHQ Windows rules" $mordor_file $shared/sigma/rules/windows $shared/sigma/rules-threat-hunting/windows
+fi
+
+# .evtx read directly against the same records as evtx_dump NDJSON. The
+# regression files hold one or two records in a 64 KiB chunk each (real logs
+# hold a few hundred per chunk), so this is the per-chunk worst case of the
+# decoder. Events/s are given with and without the rule compile (about a
+# second for the full rule set, paid once per run).
+if [ $evtx = 1 ] && { [ -n "$evtx_src" ] || [ -d $shared/sigma-regression/rules ]; }; then
+  edir=$out/evtx
+  key="$copies ${evtx_src:-regression}"
+  if [ ! -s $out/evtx.ndjson ] || [ "$(cat $out/evtx.copies 2>/dev/null)" != "$key" ]; then
+    rm -rf "$edir" "$edir-ndjson" $out/evtx.ndjson
+    if [ -n "$evtx_src" ]; then
+      for k in $(seq "$copies"); do
+        mkdir -p "$edir/$k"; find "$evtx_src" -maxdepth 1 -name '*.evtx' -exec cp {} "$edir/$k/" \;
+      done
+      # The NDJSON of one copy: every record as sigscan decodes it (the
+      # `event` of a rule that every event matches), then K copies of it.
+      printf 'title: every event\nid: 00000000-0000-4000-8000-0000000000b1\nlogsource:\n    product: windows\ndetection:\n    nothing:\n        EventID: -12345\n    condition: not nothing\n' > $out/every-event.yml
+      $bin scan --rules $out/every-event.yml --threads 1 --quiet --glob '*.evtx' "$edir/1" 2> /dev/null \
+        | awk '{ i = index($0, ",\"event\":"); print substr($0, i + 9, length($0) - i - 9) }' > $out/evtx-one.ndjson || true
+      for k in $(seq "$copies"); do cat $out/evtx-one.ndjson; done > $out/evtx.ndjson
+    else
+      for k in $(seq "$copies"); do
+        mkdir -p "$edir/$k"
+        for d in rules rules-emerging-threats rules-threat-hunting; do
+          cp -r $shared/sigma-regression/$d "$edir/$k/"
+        done
+        cat $shared/sigma-regression/regression-events.ndjson >> $out/evtx.ndjson
+      done
+      # The same NDJSON cut into one file per .evtx (manifest line ranges), so
+      # that both sides pay the same per-file costs (open, map, walk).
+      mkdir -p "$edir-ndjson"
+      awk -F'\t' -v out="$edir-ndjson" 'NR == FNR { if (FNR > 1 && $9 ~ /\.evtx$/ && !seen[$9]++) { n++; first[n] = $10; cnt[n] = $11 } next }
+        { for (i = 1; i <= n; i++) if (FNR >= first[i] && FNR < first[i] + cnt[i]) print > (out "/" i ".ndjson") }' \
+        $shared/sigma-regression/manifest.tsv $shared/sigma-regression/regression-events.ndjson
+      for k in $(seq 2 "$copies"); do
+        mkdir -p "$edir-ndjson/$k"; cp "$edir-ndjson"/*.ndjson "$edir-ndjson/$k/"
+      done
+    fi
+    echo "$key" > $out/evtx.copies
+  fi
+  rules=(--rules $shared/sigma/rules/windows --rules $shared/sigma/rules-threat-hunting/windows)
+  : > $out/empty.ndjson
+  evtx_bytes=$(find "$edir" -name '*.evtx' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
+  find "$edir" -name '*.evtx' -exec cat {} + > /dev/null; cat $out/evtx.ndjson > /dev/null
+  engine=$([ -n "$features" ] && echo hyperscan || echo rust)
+  erows=()
+  t0=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet $out/empty.ndjson)
+  tn=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet --stats $out/evtx.ndjson)
+  nd_hits=$(hits); events=$(grep -o '"events":[0-9]*' $out/last.err | head -1 | cut -d: -f2)
+  f_hits=$nd_hits
+  if [ -d "$edir-ndjson" ]; then
+    tf=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet "$edir-ndjson")
+    f_hits=$(hits)
+  fi
+  te=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet --stats --glob '*.evtx' "$edir")
+  ev_hits=$(hits)
+  if [ "$nd_hits" != "$ev_hits" ] || [ "$nd_hits" != "$f_hits" ]; then
+    echo ".evtx scan found $ev_hits hits, its NDJSON $nd_hits" >&2
+    exit 1
+  fi
+  te1=$(best $bin scan "${rules[@]}" --engine $engine --threads 1 --no-event --quiet --glob '*.evtx' "$edir")
+  erows+=("rule compile only (empty input)|$t0|-")
+  erows+=("sigscan NDJSON (evtx_dump -o jsonl)|$tn|$nd_hits")
+  [ -d "$edir-ndjson" ] && erows+=("sigscan NDJSON, one file per .evtx|$tf|$f_hits")
+  erows+=("sigscan .evtx directory|$te|$ev_hits")
+  erows+=("sigscan .evtx directory --threads 1|$te1|$(hits)")
+  if command -v hayabusa >/dev/null; then
+    th=$(best hayabusa csv-timeline -d "$edir" -o $out/hayabusa.csv -w -q -C)
+    erows+=("hayabusa csv-timeline|$th|$(($(wc -l < $out/hayabusa.csv) - 1)) rows")
+  fi
+  echo
+  echo "### all SigmaHQ Windows rules, .evtx vs NDJSON ($copies copies of ${evtx_src:-the regression set}: $(echo "scale=2; $evtx_bytes/1000000" | bc) MB of .evtx, $(stat -c %s $out/evtx.ndjson) bytes of NDJSON, $events events, $(nproc) threads)"
+  echo
+  echo "| tool | s | events/s | events/s without rule compile | hits | vs NDJSON |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  for row in "${erows[@]}"; do
+    IFS='|' read -r name t h <<< "$row"
+    evs=$(echo "$events/$t" | bc -l | xargs printf '%.0f')
+    net=$(echo "$t - $t0" | bc -l)
+    evn=$([ "$(echo "$net > 0.001" | bc -l)" = 1 ] && echo "$events/$net" | bc -l | xargs printf '%.0f' || echo -)
+    printf '| %s | %.3f | %s | %s | %s | %.2fx |\n' "$name" "$t" "$evs" "$evn" "$h" "$(echo "$tn/$t" | bc -l)"
+  done
 fi

@@ -61,9 +61,12 @@ DONE_STATUSES = (0, 1)
 #: Files with these suffixes are never split (sigscan also recognises
 #: gzip/zstd by magic bytes: a compressed file given a range belongs whole to
 #: the range that holds byte 0, so a misnamed file is still scanned exactly).
-COMPRESSED_SUFFIXES = (".gz", ".gzip", ".zst", ".zstd", ".bz2", ".xz", ".lz4")
+#: Windows `.evtx` archives are treated the same way: sigscan decodes them
+#: chunk by chunk on all of a task's cores, and a byte range cannot cut one.
+COMPRESSED_SUFFIXES = (".gz", ".gzip", ".zst", ".zstd", ".bz2", ".xz", ".lz4", ".evtx")
 
-COMPRESSION_MAGIC = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd")
+#: gzip, zstd, and the EVTX file magic (`ElfFile\0`).
+COMPRESSION_MAGIC = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"ElfFile\x00")
 
 #: Hits sorted per output partition. PERF: one partition avoids the
 #: sampling job and the shuffle of a range-partitioned sort (measured: about
@@ -332,7 +335,7 @@ def stage(task, scratch):
     start, end = task["start"], task["end"]
     local = os.path.join(scratch, "input")
     with _open_remote(task["uri"]) as src:
-        head = src.read(4)
+        head = src.read(8)
         compressed = any(head.startswith(m) for m in COMPRESSION_MAGIC)
         whole = start == 0 and end is None
         if compressed or whole:

@@ -117,7 +117,9 @@ pub struct ScanArgs {
     /// YAML map: Sigma field → JSON path or list of paths (dotted).
     #[arg(long, value_name = "FILE")]
     pub field_map: Option<PathBuf>,
-    /// Any rule error is fatal (exit 2).
+    /// Any rule error or duplicate rule id is fatal (exit 2), and so is a
+    /// damaged or dirty .evtx input (checked after the scan; with --output
+    /// nothing is written).
     #[arg(long)]
     pub strict: bool,
     /// Write hits to FILE (atomically: temporary file, then rename); `-` is stdout.
@@ -383,6 +385,13 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
             break; // kept for `finish` below
         }
     }
+    if args.strict && tally.damaged_inputs + tally.dirty_inputs > 0 {
+        // Before the output is committed: with --output nothing is written.
+        return fail(Fatal(format!(
+            "{} damaged and {} dirty .evtx inputs and --strict: failing",
+            tally.damaged_inputs, tally.dirty_inputs
+        )));
+    }
     let written = jsonl
         .finish()
         .and_then(|w| w.into_inner().map_err(io::IntoInnerError::into_error))
@@ -420,7 +429,8 @@ fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
             elapsed,
         );
     }
-    let unreadable = tally.read_errors > 0 || !job.list_errors.is_empty();
+    let unreadable =
+        tally.read_errors > 0 || !job.list_errors.is_empty() || tally.damaged_inputs > 0;
     if pipe_closed {
         ExitStatus::Ok
     } else if unreadable || totals.invalid_lines > 0 {
@@ -447,6 +457,8 @@ fn print_stats(
         invalid_lines: totals.invalid_lines,
         empty_lines: totals.empty_lines,
         unreadable_inputs: tally.read_errors + job.list_errors.len() as u64,
+        damaged_inputs: tally.damaged_inputs,
+        dirty_inputs: tally.dirty_inputs,
         rules_loaded: plan.rules.len() as u64,
         rules_skipped: job.rules_skipped,
         rules_unselected: job.rules_unselected,

@@ -333,12 +333,21 @@ fn walk<'a>(v: &'a Json, p: &[Seg]) -> Option<&'a Json> {
     let obj = v.as_object()?;
     match first {
         Seg::Key(k) => walk(obj.get(k.as_str())?, rest),
-        Seg::AnyChild => obj.values().find_map(|c| walk(c, rest)),
-        Seg::KeyNoSpaces(name) => obj
-            .iter()
+        Seg::AnyChild => in_key_order(obj).find_map(|(_, c)| walk(c, rest)),
+        Seg::KeyNoSpaces(name) => in_key_order(obj)
             .find(|(k, _)| k.contains(' ') && k.bytes().filter(|&b| b != b' ').eq(name.bytes()))
             .and_then(|(_, c)| walk(c, rest)),
     }
+}
+
+/// The members of `obj` in key order, the order the raw walker (`raw.rs`)
+/// answers in. serde_json keeps maps sorted unless its `preserve_order`
+/// feature is on, and the `evtx` dependency turns it on for the whole build,
+/// so the order is imposed here rather than assumed.
+fn in_key_order(obj: &serde_json::Map<String, Json>) -> impl Iterator<Item = (&String, &Json)> {
+    let mut members: Vec<_> = obj.iter().collect();
+    members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    members.into_iter()
 }
 
 fn unwrap_text(v: &Json) -> &Json {

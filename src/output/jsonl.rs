@@ -22,8 +22,13 @@
 //!   written, `tactics` and `techniques` (upper-case ids) from the
 //!   `attack.*` tags.
 //! - `host` (`Computer`, ECS `host.name`), `channel`, `event_id` (a number),
-//!   `record_id` (`EventRecordID`, ECS `winlog.record_id`, as the event
-//!   writes it): `null` when the event lacks them.
+//!   `record_id` (for an `.evtx` input the record number in the record's
+//!   header, as `evtx_dump` prints it; otherwise `EventRecordID`, ECS
+//!   `winlog.record_id`, as the event writes it): `null` when the event
+//!   lacks them. For an `.evtx` input `line` is the record's 1-based
+//!   position among the file's records (in the order evtx_dump reads them,
+//!   see [`crate::scan::evtx`]) and `offset` the byte offset of the
+//!   record's header in the file.
 //! - `matched`: for each search of the condition that holds (not under a
 //!   `not`), the items of its first true alternative: `search`, `field` (the
 //!   rule's field name, `null` for a keyword) and the event's `value` as

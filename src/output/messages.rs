@@ -57,6 +57,23 @@ impl<W: Write> HitObserver for Messages<W> {
                 )
             };
         }
+        // Damage in an EVTX file did not stop the scan; always said, as
+        // read errors are.
+        let damage = &summary.damage;
+        for note in &damage.notes {
+            let _ = writeln!(self.out, "sigscan: {}: {note}", input.name);
+        }
+        let unshown =
+            (damage.count + u64::from(damage.dirty)).saturating_sub(damage.notes.len() as u64);
+        if unshown > 0 {
+            let _ = writeln!(
+                self.out,
+                "sigscan: {}: {} problems in all ({} shown)",
+                input.name,
+                damage.count,
+                damage.notes.len()
+            );
+        }
         if !self.quiet && summary.counts.invalid_lines > INVALID_REPORT_LIMIT {
             let _ = writeln!(
                 self.out,

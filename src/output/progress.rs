@@ -168,8 +168,7 @@ mod tests {
                 ..Counts::default()
             },
             raw_bytes: raw,
-            compression: None,
-            error: None,
+            ..InputSummary::default()
         }
     }
 

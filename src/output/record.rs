@@ -138,7 +138,8 @@ impl<'p> Enricher<'p> {
             host: None,
             channel: None,
             event_id: None,
-            record_id: None,
+            // An `.evtx` input's record number, from the record's header.
+            record_id: hit.record_id.map(Json::from),
             matched: Vec::new(),
             text: hit.text,
         };
@@ -158,12 +159,13 @@ impl<'p> Enricher<'p> {
         rec.event_id = source
             .field(crate::compile::EVENT_ID)
             .and_then(gate_event_id);
-        rec.record_id = self
-            .meta
-            .lookup(&ev.root, ev.layout, RECORD_ID)
-            .or_else(|| ev.root.get("winlog")?.get("record_id"))
-            .filter(|v| v.is_number() || v.is_string())
-            .cloned();
+        rec.record_id = rec.record_id.take().or_else(|| {
+            self.meta
+                .lookup(&ev.root, ev.layout, RECORD_ID)
+                .or_else(|| ev.root.get("winlog")?.get("record_id"))
+                .filter(|v| v.is_number() || v.is_string())
+                .cloned()
+        });
         let gate = gate_inputs(&source);
         rec.matched = hit
             .rule

@@ -12,6 +12,10 @@ pub struct InputTally {
     pub inputs: Vec<(String, InputSummary)>,
     /// Inputs that ended with a read error.
     pub read_errors: u64,
+    /// Inputs read to the end with damage on the way (EVTX).
+    pub damaged_inputs: u64,
+    /// `.evtx` inputs whose log was not closed cleanly.
+    pub dirty_inputs: u64,
 }
 
 impl HitObserver for InputTally {
@@ -20,6 +24,12 @@ impl HitObserver for InputTally {
     fn input_done(&mut self, input: &Input, summary: &InputSummary) {
         if summary.error.is_some() {
             self.read_errors += 1;
+        }
+        if summary.damage.count > 0 {
+            self.damaged_inputs += 1;
+        }
+        if summary.damage.dirty {
+            self.dirty_inputs += 1;
         }
         self.inputs.push((input.name.clone(), summary.clone()));
     }
@@ -48,6 +58,19 @@ pub struct InputStats<'a> {
     pub hits: u64,
     /// Read error, if any.
     pub error: Option<&'a str>,
+    /// Damage that did not stop the scan (EVTX): problems found.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub damage: u64,
+    /// EVTX: the log was not closed cleanly (every record was still read).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dirty: bool,
+    /// The first damage notes (and the dirty flag's), each naming the chunk.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub damage_notes: &'a [String],
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The `--stats` object.
@@ -67,6 +90,11 @@ pub struct Stats<'a> {
     pub empty_lines: u64,
     /// Inputs that could not be read completely.
     pub unreadable_inputs: u64,
+    /// Inputs read to the end, with damage on the way (EVTX: damaged
+    /// chunks or records, truncation, no records).
+    pub damaged_inputs: u64,
+    /// `.evtx` inputs whose log was not closed cleanly (every record read).
+    pub dirty_inputs: u64,
     /// Rules compiled.
     pub rules_loaded: u64,
     /// Rule documents that failed to load or compile.
@@ -127,6 +155,9 @@ impl<'a> Stats<'a> {
                 empty_lines: s.counts.empty_lines,
                 hits: s.counts.hits,
                 error: s.error.as_deref(),
+                damage: s.damage.count,
+                dirty: s.damage.dirty,
+                damage_notes: &s.damage.notes,
             })
             .collect()
     }

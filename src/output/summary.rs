@@ -415,6 +415,7 @@ mod tests {
                 offset: 0,
                 rule: &plan.rules[rule],
                 rule_index: rule,
+                record_id: None,
                 text: lines[line as usize - 1],
             };
             let event = ParsedEvent::parse(hit.text);

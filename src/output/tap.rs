@@ -178,6 +178,7 @@ mod tests {
                 rule: &plan.rules[rule],
                 rule_index: rule,
                 text,
+                record_id: None,
             };
             tap.hit(&input, &hit).unwrap();
         }

@@ -23,7 +23,7 @@ use crate::event;
 use crate::prefilter::PrefilterScratch;
 
 /// How many invalid lines per chunk are passed on with their reason.
-const INVALID_SAMPLES_PER_CHUNK: usize = 8;
+pub(super) const INVALID_SAMPLES_PER_CHUNK: usize = 8;
 
 /// A candidate line: where it starts and which rules to try on it.
 struct Cand {
@@ -100,6 +100,10 @@ pub(super) struct ChunkOut {
     pub(super) hits: Vec<(u64, usize, usize, u32)>,
     pub(super) invalid: Vec<(u64, String)>,
     pub(super) data: ChunkData,
+    /// Per line, where its record is (EVTX inputs only; empty otherwise).
+    pub(super) records: Vec<super::evtx::RecordPos>,
+    /// Damage found in this unit (EVTX inputs only).
+    pub(super) damage: super::evtx::Damage,
 }
 
 impl Scanner {
@@ -135,6 +139,8 @@ impl Scanner {
             hits: Vec::new(),
             invalid: Vec::new(),
             data: ChunkData::Owned(Vec::new()),
+            records: Vec::new(),
+            damage: super::evtx::Damage::default(),
         };
         let bytes = data.bytes();
         out.counts.bytes = bytes.len() as u64;

@@ -14,6 +14,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::evtx;
 use super::mmap;
 use super::range::{self, ByteRange, RangeReader};
 
@@ -172,6 +173,8 @@ pub enum Work {
         /// The bytes.
         data: ChunkData,
     },
+    /// One chunk of an `.evtx` input, decoded by the worker ([`super::evtx`]).
+    Evtx(super::evtx::Unit),
     /// The input is finished.
     End {
         /// Index into the input list.
@@ -180,7 +183,8 @@ pub enum Work {
         error: Option<String>,
         /// Bytes read from disk (compressed size for compressed inputs).
         raw_bytes: u64,
-        /// Compression, if any (`gzip`/`zstd`).
+        /// Compression, if any (`gzip`/`zstd`), or `evtx` for an EVTX input
+        /// (whose decoded bytes are JSON).
         compression: Option<&'static str>,
         /// The mapping, for memory-mapped inputs: once its chunks are
         /// scanned, it tells whether the file shrank under the scan.
@@ -285,6 +289,15 @@ fn read_one(
             return send(end(err, counted.count, compression));
         }
         Source::File(p) | Source::FileRange(p, _) => match File::open(p) {
+            // EVTX by its magic: decoded chunk by chunk on the workers. A
+            // byte range holding byte 0 reads all of it, any other nothing
+            // (like a compressed file).
+            Ok(f) if f.metadata().is_ok_and(|m| m.is_file()) && evtx::file_is_evtx(&f) => {
+                return match &input.source {
+                    Source::FileRange(_, r) if r.start > 0 => send(evtx::end(i, None, 0, None)),
+                    _ => evtx::send_file(i, f, opts.mmap, send),
+                };
+            }
             Ok(f) => match &input.source {
                 Source::FileRange(_, r) => (f, Some(*r)),
                 _ => (f, None),
@@ -418,7 +431,7 @@ fn read_range(
 
 /// Reads up to `head.len()` bytes from the start of `f` without moving its
 /// position.
-fn read_head(f: &File, head: &mut [u8]) -> io::Result<usize> {
+pub(super) fn read_head(f: &File, head: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < head.len() {
         match read_at(f, &mut head[n..], n as u64) {
@@ -513,8 +526,13 @@ fn stream_maybe_compressed<R: Read>(
     opts: ReadOptions,
     send: &mut dyn FnMut(Work) -> bool,
 ) -> (Option<String>, Option<&'static str>) {
-    let mut head = Vec::with_capacity(4);
-    let _ = reader.by_ref().take(4).read_to_end(&mut head);
+    // Eight bytes: the EVTX magic's length (compression magics are shorter).
+    let mut head = Vec::with_capacity(8);
+    let _ = reader.by_ref().take(8).read_to_end(&mut head);
+    if evtx::is_evtx(&head) {
+        let (err, _) = evtx::send_stream(i, head, reader, send);
+        return (err, Some("evtx"));
+    }
     let kind = magic(&head);
     let peeked = Peeked {
         head,

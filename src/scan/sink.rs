@@ -56,10 +56,13 @@ pub struct InputSummary {
     pub counts: Counts,
     /// Bytes read from disk (compressed size for compressed inputs).
     pub raw_bytes: u64,
-    /// `gzip`/`zstd` when compressed.
+    /// `gzip`/`zstd` when compressed; `evtx` for an EVTX input (its
+    /// `bytes` count the decoded JSON, `raw_bytes` the file).
     pub compression: Option<&'static str>,
     /// Why reading stopped early, if it did.
     pub error: Option<String>,
+    /// Damage found in a container input (EVTX) that did not stop the scan.
+    pub damage: super::evtx::Damage,
 }
 
 /// One hit as the sink sees it.
@@ -74,6 +77,9 @@ pub struct Hit<'a> {
     pub rule_index: usize,
     /// The line's bytes (without the newline or a trailing `\r`).
     pub text: &'a [u8],
+    /// For `.evtx` inputs, the record number in the record's header (see
+    /// [`super::evtx`]); `None` otherwise.
+    pub record_id: Option<u64>,
 }
 
 /// Receives results in input order.

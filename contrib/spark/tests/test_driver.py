@@ -182,6 +182,25 @@ def test_plan_tasks():
     assert len(sigscan_spark.plan_tasks(files, 0)) == 5, "0 = never split"
 
 
+def test_plan_tasks_never_splits_evtx(tmp_path):
+    """An .evtx file is one task, whatever its size (issue #18); staged, a
+    misnamed one is recognised by its magic and copied whole."""
+    tasks = sigscan_spark.plan_tasks([("big.evtx", 10_000_000), ("a.ndjson", 1000)], 300)
+    assert [(t["uri"], t["start"], t["end"]) for t in tasks if t["uri"] == "big.evtx"] == [
+        ("big.evtx", 0, None)
+    ]
+    src = tmp_path / "log.dat"
+    src.write_bytes(b"ElfFile\x00" + b"\x00" * 5000)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    task = {"uri": "file://" + str(src), "start": 100, "end": 2000}
+    assert sigscan_spark.stage(task, str(scratch)) is None, "a range past byte 0 reads nothing"
+    task = {"uri": "file://" + str(src), "start": 0, "end": 2000}
+    local, byte_range, shift = sigscan_spark.stage(task, str(scratch))
+    assert (byte_range, shift) == (None, 0)
+    assert os.path.getsize(local) == 5008
+
+
 def test_records_keep_the_event_text_exactly():
     text = '{"rule_id":"r","title":"a,\\"event\\":x","file":"f","line":3,"offset":7,"event":{"b": 1.50e3}}'
     fields, event = sigscan_spark._split_record(text)
