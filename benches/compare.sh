@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side throughput of sigscan against its references, in one run.
 #
-#   benches/compare.sh [--size BYTES] [--runs N] [--skip-mordor] [--skip-gen] [--skip-evtx] [--evtx-copies K] [--evtx-dir DIR]
+#   benches/compare.sh [--size BYTES] [--runs N] [--skip-mordor] [--skip-gen] [--skip-evtx] [--skip-peers] [--evtx-copies K] [--evtx-dir DIR]
 #
 # Corpora (written to bench-out/, ignored by git):
 #   gen-1g.ndjson   `sigscan-gen --size 1g --seed 1` (tools/gen): synthetic
@@ -24,6 +24,9 @@
 #   sigscan <engine>  the seed rule (gen corpus) or all SigmaHQ Windows rules
 #                     (rules/windows + rules-threat-hunting/windows, mordor);
 #                     also one thread, and without logsource routing
+#   rsigma            (RSIGMA=path or on PATH) the same rules over mordor, with
+#                     logsource (its sysmon pipeline) and detection only (no
+#                     pipeline; sigscan --no-logsource), side by side
 #   .evtx vs NDJSON   all SigmaHQ Windows rules over the .evtx directory and
 #                     over its NDJSON (same hits asserted), one and all
 #                     threads, the rule compile alone (an empty input), and
@@ -34,7 +37,7 @@
 # libhyperscan is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-size=1g runs=3 mordor=1 evtx=1 copies=20 gen_run=1 evtx_src=""
+size=1g runs=3 mordor=1 evtx=1 copies=20 gen_run=1 evtx_src="" peers=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size=$2; shift 2 ;;
@@ -42,6 +45,7 @@ while [ $# -gt 0 ]; do
     --skip-mordor) mordor=0; shift ;;
     --skip-evtx) evtx=0; shift ;;
     --skip-gen) gen_run=0; shift ;;
+    --skip-peers) peers=0; shift ;;
     --evtx-copies) copies=$2; shift 2 ;;
     --evtx-dir) evtx_src=$(cd "$2" && pwd); shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
@@ -149,6 +153,46 @@ if [ $mordor = 1 ] && [ -e $shared/events/otrf-mordor-windows-host-all.ndjson.zs
   mordor_file=$out/mordor-all.ndjson
   [ -s $mordor_file ] || zstd -dc $shared/events/otrf-mordor-windows-host-all.ndjson.zst > $mordor_file
   run_corpus "all SigmaHQ Windows rules" $mordor_file $shared/sigma/rules/windows $shared/sigma/rules-threat-hunting/windows
+
+  # rsigma, the fastest peer, on its own terms: the same rules and events,
+  # with logsource (rsigma through its sysmon pipeline, sigscan's gates) and
+  # detection only (no pipeline; sigscan --no-logsource). Both tools count
+  # (event, rule) matches, one output line each.
+  rsigma_bin=${RSIGMA:-$(command -v rsigma || true)}
+  if [ $peers = 1 ] && [ -n "$rsigma_bin" ]; then
+    rdir=$out/windows-rules
+    mkdir -p $rdir
+    ln -sfn "$(realpath $shared/sigma/rules/windows)" $rdir/windows
+    ln -sfn "$(realpath $shared/sigma/rules-threat-hunting/windows)" $rdir/threat-hunting
+    rules=(--rules $shared/sigma/rules/windows --rules $shared/sigma/rules-threat-hunting/windows)
+    engine=$([ -n "$features" ] && echo hyperscan || echo rust)
+    prows=()
+    t=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet "$mordor_file"); prows+=("sigscan, logsource gates|$t|$(hits)|logsource")
+    t=$(best "$rsigma_bin" engine eval -r $rdir -p sysmon -e @"$mordor_file" --output-format ndjson -q); prows+=("rsigma engine eval -p sysmon|$t|$(hits)|logsource")
+    t=$(best $bin scan "${rules[@]}" --engine $engine --no-logsource --no-event --quiet "$mordor_file"); prows+=("sigscan --no-logsource|$t|$(hits)|detection")
+    t=$(best "$rsigma_bin" engine eval -r $rdir -e @"$mordor_file" --output-format ndjson -q); prows+=("rsigma engine eval (no pipeline)|$t|$(hits)|detection")
+    echo
+    echo "### all SigmaHQ Windows rules vs rsigma ($("$rsigma_bin" --version 2>/dev/null | head -1)), $(basename $mordor_file), $(nproc) threads"
+    echo
+    echo "| tool | mode | s | hits | sigscan vs rsigma |"
+    echo "|---|---|---:|---:|---:|"
+    for mode in logsource detection; do
+      ts="" tr=""
+      for row in "${prows[@]}"; do
+        IFS='|' read -r name t h m <<< "$row"
+        [ "$m" = "$mode" ] || continue
+        case "$name" in sigscan*) ts=$t ;; rsigma*) tr=$t ;; esac
+      done
+      for row in "${prows[@]}"; do
+        IFS='|' read -r name t h m <<< "$row"
+        [ "$m" = "$mode" ] || continue
+        ratio=$(case "$name" in sigscan*) echo "scale=2; $tr/$ts" | bc -l | xargs printf '%.2fx' ;; *) echo 1.00x ;; esac)
+        printf '| %s | %s | %.3f | %s | %s |\n' "$name" "$mode" "$t" "$h" "$ratio"
+      done
+    done
+  elif [ $peers = 1 ]; then
+    echo "rsigma rows skipped: no rsigma on PATH and RSIGMA unset (cargo +nightly install rsigma --version 0.26.0 --no-default-features; if its locked webpki-roots is missing from the registry, build its source after cargo update -p webpki-roots --precise 1.0.10)" >&2
+  fi
 fi
 
 # .evtx read directly against the same records as evtx_dump NDJSON. The
