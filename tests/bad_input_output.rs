@@ -95,7 +95,7 @@ fn a_failed_output_write_leaves_the_old_file_and_no_temporary() {
     let rule = rule_path();
     let script = format!(
         "trap '' XFSZ; ulimit -f 64; exec '{}' scan --rules '{}' -o out/hits.jsonl a.ndjson",
-        env!("CARGO_BIN_EXE_sigscan"),
+        util::bin().display(),
         rule.display()
     );
     let out = Command::new("sh")

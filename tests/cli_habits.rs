@@ -2,10 +2,10 @@
 //! case-insensitive), `-o -` for stdout, `--pin` opt-in with `--no-pin`
 //! still accepted, and their errors (exit 2).
 //!
-//! Self-contained (a small local helper) until the shared test harness lands.
 
 use std::path::Path;
-use std::process::Command;
+
+mod util;
 
 const RULE: &str = "title: mimikatz\nid: r-mimi\nlevel: high\nstatus: test\n\
 logsource: {product: windows}\ndetection:\n  sel:\n    CommandLine|contains: mimikatz\n  condition: sel\n";
@@ -17,15 +17,11 @@ struct Out {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_sigscan"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run sigscan");
+    let run = util::sigscan().dir(dir).args(args).run();
     Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: run.status.code().unwrap_or(-1),
+        stdout: run.stdout_str().to_string(),
+        stderr: run.stderr,
     }
 }
 

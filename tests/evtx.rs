@@ -21,11 +21,10 @@ use sigscan::scan::{Hit, HitSink, Input, InputSummary, ReadOptions, ScanOptions,
 use sigscan::sigma::RuleSet;
 use tempfile::TempDir;
 
+mod util;
+
 fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    p.join("sigma-regression/manifest.tsv")
-        .exists()
-        .then_some(p)
+    util::shared(&["sigma-regression/manifest.tsv"])
 }
 
 /// A rule every event matches (no literal: the prefilter passes all lines).
@@ -237,7 +236,7 @@ fn evtx_hits_equal_ndjson_hits_per_rule() {
 // Damaged files, through the binary.
 
 fn sigscan(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigscan"));
+    let mut cmd = Command::new(util::bin());
     cmd.args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

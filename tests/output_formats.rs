@@ -3,13 +3,13 @@
 //! matched fields), `--format jsonl|csv|table`, and the `--from`/`--to`
 //! time window, end to end through the binary.
 //!
-//! Self-contained (a small local helper) until the shared test harness lands.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+mod util;
 
 const RULE: &str = "\
 title: Mimikatz command line
@@ -67,15 +67,11 @@ fn scan(dir: &Path, flags: &[&str]) -> Out {
     let mut args = vec!["scan", "--rules", "rule.yml"];
     args.extend_from_slice(flags);
     args.push("ev.ndjson");
-    let out = Command::new(env!("CARGO_BIN_EXE_sigscan"))
-        .current_dir(dir)
-        .args(&args)
-        .output()
-        .expect("run sigscan");
+    let run = util::sigscan().dir(dir).args(&args).run();
     Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: run.status.code().unwrap_or(-1),
+        stdout: run.stdout_str().to_string(),
+        stderr: run.stderr,
     }
 }
 

@@ -3,12 +3,12 @@
 //! `deprecated/`/`unsupported/` folders, and their clear errors (exit 2),
 //! on `scan` and `rules check` alike.
 //!
-//! Self-contained (a small local helper) until the shared test harness lands.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
+
+mod util;
 
 /// A temporary rule tree and one event file every rule matches.
 struct Fixture {
@@ -110,15 +110,11 @@ struct Out {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_sigscan"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run sigscan");
+    let run = util::sigscan().dir(dir).args(args).run();
     Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: run.status.code().unwrap_or(-1),
+        stdout: run.stdout_str().to_string(),
+        stderr: run.stderr,
     }
 }
 

@@ -5,12 +5,13 @@
 //! where chromium is not installed (`.ci/run` installs it); the checks on
 //! the file itself always run.
 //!
-//! Self-contained (a small local helper) until the shared test harness lands.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::json;
+
+mod util;
 
 const RULE: &str = "\
 title: Encoded PowerShell <b>bold</b>
@@ -49,7 +50,7 @@ fn report() -> (tempfile::TempDir, PathBuf) {
         event("2024-05-01T12:30:00Z", "<i>evil</i>"),
     ];
     std::fs::write(dir.path().join("ev.ndjson"), lines.join("\n") + "\n").expect("events");
-    let out = Command::new(env!("CARGO_BIN_EXE_sigscan"))
+    let out = Command::new(util::bin())
         .current_dir(dir.path())
         .args([
             "scan",
@@ -182,7 +183,7 @@ fn an_unwritable_report_path_fails_before_the_scan() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("rule.yml"), RULE).expect("rule");
     std::fs::write(dir.path().join("ev.ndjson"), "{}\n").expect("events");
-    let out = Command::new(env!("CARGO_BIN_EXE_sigscan"))
+    let out = Command::new(util::bin())
         .current_dir(dir.path())
         .args([
             "scan",
