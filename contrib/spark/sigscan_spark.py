@@ -640,13 +640,36 @@ def run(spark, args, split_for=None):
 
 
 def _write_parquet(spark, texts, output, overwrite):
-    from pyspark.sql.types import IntegerType, LongType, StringType, StructField, StructType
+    """The hit records as Parquet, one column per field of the v2 record.
+    Lists of names are string arrays; `matched`, `record_id` (a number or a
+    string, as the event wrote it) and `event` are kept as their JSON text,
+    so a reader gets back exactly what sigscan wrote."""
+    from pyspark.sql.types import (
+        ArrayType,
+        IntegerType,
+        LongType,
+        StringType,
+        StructField,
+        StructType,
+    )
 
+    names = ArrayType(StringType())
     schema = StructType(
         [
+            StructField("kind", StringType()),
+            StructField("@timestamp", StringType()),
             StructField("rule_id", StringType()),
             StructField("title", StringType()),
             StructField("level", StringType()),
+            StructField("status", StringType()),
+            StructField("tags", names),
+            StructField("tactics", names),
+            StructField("techniques", names),
+            StructField("host", StringType()),
+            StructField("channel", StringType()),
+            StructField("event_id", LongType()),
+            StructField("record_id", StringType()),
+            StructField("matched", StringType()),
             StructField("file", StringType()),
             StructField("line", LongType()),
             StructField("offset", LongType()),
@@ -655,10 +678,17 @@ def _write_parquet(spark, texts, output, overwrite):
             StructField("event", StringType()),
         ]
     )
+    as_json = {"record_id", "matched"}
 
     def to_row(text):
         fields, event = _split_record(text)
-        return tuple(fields.get(f.name) for f in schema.fields[:-1]) + (event,)
+        values = []
+        for f in schema.fields[:-1]:
+            v = fields.get(f.name)
+            if f.name in as_json and v is not None:
+                v = json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+            values.append(v)
+        return tuple(values) + (event,)
 
     df = spark.createDataFrame(texts.map(to_row), schema)
     df.write.mode("overwrite" if overwrite else "errorifexists").parquet(output)
