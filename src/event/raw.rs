@@ -148,6 +148,8 @@ struct Object {
     len: usize,
     /// Some key holds an escape: it may decode to any name.
     escaped_key: bool,
+    /// Some key holds a space (only such keys answer a `KeyNoSpaces` step).
+    spaced_key: bool,
 }
 
 impl RawIndex {
@@ -165,9 +167,11 @@ impl RawIndex {
         }
         let first = self.members.len();
         let mut escaped_key = false;
+        let mut spaced_key = false;
         let members = &mut self.members;
         let ok = members_raw(line, start, &mut |key, escaped, value| {
             escaped_key |= escaped;
+            spaced_key |= memchr::memchr(b' ', &line[key.0..key.1]).is_some();
             members.push((key, value));
         });
         if ok.is_none() {
@@ -179,6 +183,7 @@ impl RawIndex {
             first,
             len: self.members.len() - first,
             escaped_key,
+            spaced_key,
         });
         Some(self.objects.len() - 1)
     }
@@ -312,6 +317,9 @@ impl RawIndex {
                 }
                 Lookup::Missing
             }
+            // PERF: every field a flat record lacks ends in this step; without
+            // a spaced key (nearly always) there is nothing to sort.
+            Seg::KeyNoSpaces(_) if !self.objects[obj].spaced_key => Lookup::Missing,
             Seg::KeyNoSpaces(name) => {
                 let hit = self.sorted(line, obj).into_iter().find(|(k, _)| {
                     let k = &line[k.0..k.1];
