@@ -99,6 +99,22 @@ impl CompiledRule {
         }
     }
 
+    /// The literal sets the prefilter requires of a line before it proposes
+    /// this rule: the guard's set, then [`CompiledRule::also`]. A literal of
+    /// the first set proposes the rule; the others then rule it out unless
+    /// the line holds a literal of each. Within a logsource route (`routed`), the
+    /// route already is the gate, so a channel guard's set is left out.
+    /// Empty: the rule is tried on every line (that reaches it).
+    pub fn clauses(&self, routed: bool) -> Vec<&LitSet> {
+        let first = match &self.guard {
+            Guard::Detection(set) => Some(set),
+            Guard::Gate(set) if !routed => Some(set),
+            Guard::Gate(_) => None,
+            Guard::Always => return Vec::new(),
+        };
+        first.into_iter().chain(&self.also).collect()
+    }
+
     /// The logsource gate as data (for `rules explain` and `rules coverage`).
     pub fn gate_view(&self) -> GateView<'_> {
         match &self.gate {
@@ -151,13 +167,15 @@ pub(super) fn eval_item(t: &ItemTest, ev: &dyn EventSource) -> bool {
             groups,
             all,
             negate,
+            on_missing,
         } => {
-            let v = ev.field(*f);
+            let Some(v) = ev.field(*f) else {
+                return *on_missing;
+            };
             let folded = std::cell::OnceCell::new();
             let group_ok = |g: &Vec<matcher::ValueMatcher>| match v {
-                None => g.iter().any(|m| m.matches_missing()),
-                Some(Json::String(s)) => g.iter().any(|m| m.matches_str_folded(s, &folded)),
-                Some(v) => g.iter().any(|m| m.matches(v)),
+                Json::String(s) => g.iter().any(|m| m.matches_str_folded(s, &folded)),
+                v => g.iter().any(|m| m.matches(v)),
             };
             let r = if *all {
                 groups.iter().all(group_ok)
@@ -171,6 +189,7 @@ pub(super) fn eval_item(t: &ItemTest, ev: &dyn EventSource) -> bool {
             groups,
             all,
             negate,
+            ..
         } => {
             let group_ok = |g: &Vec<matcher::ValueMatcher>| {
                 ev.any_string(&mut |s| {

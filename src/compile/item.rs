@@ -31,6 +31,10 @@ pub enum ItemTest {
         all: bool,
         /// `neq`: the item is the negation of the above.
         negate: bool,
+        /// The item's verdict when the field is missing (precomputed:
+        /// most fields a rule names are missing from a given event, and a
+        /// list of hundreds of values would be walked for a `null`).
+        on_missing: bool,
     },
     /// `exists`.
     Exists {
@@ -52,6 +56,30 @@ pub enum ItemTest {
         /// `neq`.
         negate: bool,
     },
+}
+
+impl ItemTest {
+    /// A [`ItemTest::Values`], its verdict on a missing field precomputed.
+    pub fn values(
+        field: Option<FieldId>,
+        groups: Vec<Vec<ValueMatcher>>,
+        all: bool,
+        negate: bool,
+    ) -> ItemTest {
+        let group_ok = |g: &Vec<ValueMatcher>| g.iter().any(ValueMatcher::matches_missing);
+        let matched = if all {
+            groups.iter().all(group_ok)
+        } else {
+            groups.iter().any(group_ok)
+        };
+        ItemTest::Values {
+            field,
+            groups,
+            all,
+            negate,
+            on_missing: matched != negate,
+        }
+    }
 }
 
 /// How a `fieldref` compares.
@@ -152,12 +180,7 @@ pub fn compile_item(
 
     if item.values.is_empty() {
         // An empty list is null (pySigma).
-        let test = ItemTest::Values {
-            field,
-            groups: vec![vec![ValueMatcher::Null]],
-            all: false,
-            negate: has(Neq),
-        };
+        let test = ItemTest::values(field, vec![vec![ValueMatcher::Null]], false, has(Neq));
         return Ok(CompiledItem {
             test,
             literal_groups: None,
@@ -181,12 +204,7 @@ pub fn compile_item(
     if has(Neq) {
         literal_groups = None;
     }
-    let test = ItemTest::Values {
-        field,
-        groups,
-        all: has(All),
-        negate: has(Neq),
-    };
+    let test = ItemTest::values(field, groups, has(All), has(Neq));
     Ok(CompiledItem {
         test,
         literal_groups,

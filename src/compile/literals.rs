@@ -21,6 +21,13 @@
 //!    string (Azure's `EventData` as XML) are fallbacks for the same reason.
 //! 3. **Formula rules:** `a and b` needs either side's set (the better one is
 //!    kept), `a or b` the union, `not a` nothing (decline).
+//!
+//! Beyond that one set, a rule also gets a [`Cnf`]: several sets, a literal
+//! of *each* of which every match holds (`a and b` keeps both sides' sets,
+//! `a or b` pairs them up: `(a1 ∪ b1)` holds whenever `a1` or `b1` does).
+//! The prefilter proposes a rule only when the line holds a literal of every
+//! set, which on real logs is what keeps `selection_img and selection_cli`
+//! from being tried on every line that merely names the image.
 
 use super::fold::FOLDS_TO_ASCII;
 use crate::sigma::value::{SigmaString, Token};
@@ -79,7 +86,12 @@ pub fn minimize(set: LitSet) -> LitSet {
     set.sort_by_key(Vec::len);
     let mut kept: LitSet = Vec::with_capacity(set.len());
     for l in set {
-        if !kept.iter().any(|k| memchr::memmem::find(&l, k).is_some()) {
+        // PERF: literals are short; building a memmem searcher per pair
+        // cost a tenth of the rule compile.
+        if !kept
+            .iter()
+            .any(|k| l.windows(k.len()).any(|w| w == k.as_slice()))
+        {
             kept.push(l);
         }
     }
@@ -108,6 +120,50 @@ pub fn union(a: Option<LitSet>, b: Option<LitSet>) -> Option<LitSet> {
     let (mut a, b) = (a?, b?);
     a.extend(b);
     Some(dedup(a))
+}
+
+/// Literal sets that must all be hit: a matching line holds at least one
+/// literal of every set. Empty: no requirement.
+pub type Cnf = Vec<LitSet>;
+
+/// At most this many sets per [`Cnf`]: the best are kept (dropping a set
+/// only weakens the requirement, so stays sound), and the prefilter packs a
+/// set's index into six bits.
+pub const MAX_CLAUSES: usize = 8;
+
+/// Both sides' requirements hold.
+pub fn cnf_and(mut a: Cnf, b: Cnf) -> Cnf {
+    a.extend(b);
+    prune(a)
+}
+
+/// Either side's requirement holds: each pair of sets, one from each side,
+/// joined (only the best few pairs; an empty side requires nothing).
+pub fn cnf_or(a: Cnf, b: Cnf) -> Cnf {
+    if a.is_empty() || b.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for x in a.iter().take(3) {
+        for y in b.iter().take(3) {
+            let mut u = x.clone();
+            u.extend(y.iter().cloned());
+            out.push(u);
+        }
+    }
+    prune(out)
+}
+
+/// Sorted best first, duplicates dropped, at most [`MAX_CLAUSES`].
+fn prune(mut c: Cnf) -> Cnf {
+    for set in &mut c {
+        set.sort_unstable();
+        set.dedup();
+    }
+    c.sort_by(|a, b| quality(b).cmp(&quality(a)).then_with(|| a.cmp(b)));
+    c.dedup();
+    c.truncate(MAX_CLAUSES);
+    c
 }
 
 /// The shortest literal of a set (0 for an empty set).
@@ -216,6 +272,27 @@ mod tests {
             minimize(vec![b"xabcx".to_vec(), b"abc".to_vec()]),
             vec![b"abc".to_vec()]
         );
+    }
+
+    #[test]
+    fn cnf_and_keeps_both_sides_or_pairs_them() {
+        let l = |s: &str| vec![s.as_bytes().to_vec()];
+        let and = cnf_and(vec![l("rundll32")], vec![l("javascript")]);
+        assert_eq!(and.len(), 2);
+        // `(a and b) or c`: a line matching either side holds a literal of
+        // `a ∪ c` and of `b ∪ c`.
+        let or = cnf_or(and, vec![l("mshta")]);
+        assert_eq!(
+            or,
+            vec![
+                vec![b"javascript".to_vec(), b"mshta".to_vec()],
+                vec![b"mshta".to_vec(), b"rundll32".to_vec()],
+            ]
+        );
+        assert!(cnf_or(or.clone(), Vec::new()).is_empty());
+        assert_eq!(cnf_and(or.clone(), Vec::new()), or);
+        let many: Cnf = (0..20).map(|i| l(&format!("lit{i:02}"))).collect();
+        assert_eq!(cnf_and(many, Vec::new()).len(), MAX_CLAUSES);
     }
 
     #[test]

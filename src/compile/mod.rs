@@ -33,7 +33,7 @@ use crate::sigma::condition::{self, Cond};
 use crate::sigma::logsource::{self, Gate};
 use crate::sigma::{Detection, Diagnostic, DiagnosticKind, FilterTarget, LogSource, Rule, RuleSet};
 use item::{CompiledItem, ItemTest, compile_item};
-use literals::LitSet;
+use literals::{Cnf, LitSet};
 
 /// Index of a field name in [`Plan::fields`].
 pub type FieldId = u32;
@@ -192,6 +192,10 @@ pub struct CompiledRule {
     cond: CCond,
     /// How the prefilter selects this rule.
     pub guard: Guard,
+    /// Further literal sets from the detection (`literals::Cnf`): a line
+    /// the rule can match also holds a literal of each. The prefilter
+    /// proposes the rule only then.
+    pub also: Vec<LitSet>,
     /// The literals the detection alone offers (before the choice between
     /// them and the gate's channel names; `None`: it offers none). Kept so
     /// `rules explain` can say why a rule is guarded as it is.
@@ -237,7 +241,8 @@ pub struct GateClauseView<'a> {
 /// What a prefilter literal stands for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LiteralTarget {
-    /// These rules (indices into [`Plan::rules`]).
+    /// These rules (indices into [`Plan::rules`]): the literal is in the
+    /// first of their literal sets ([`CompiledRule::clauses`]).
     Rules(Vec<u32>),
     /// A line holding it may need every rule (see `literals::needs_fallback`).
     Fallback,
@@ -257,6 +262,9 @@ pub struct Plan {
     pub exact_literals: LitSet,
     /// What each literal stands for, `literals` then `exact_literals`.
     pub literal_targets: Vec<LiteralTarget>,
+    /// Per rule, its further literal sets (after the first) as literal ids:
+    /// a line that holds none of a set's literals cannot match the rule.
+    pub also_ids: Vec<Vec<Vec<u32>>>,
     /// Rules evaluated on every line.
     pub always: Vec<u32>,
     /// `always`, indexed by the EventID each rule's detection requires.
@@ -320,6 +328,7 @@ impl Plan {
             literals: Vec::new(),
             exact_literals: Vec::new(),
             literal_targets: Vec::new(),
+            also_ids: Vec::new(),
             always: Vec::new(),
             always_index: AlwaysIndex::default(),
             errors,
@@ -333,14 +342,11 @@ impl Plan {
     fn build_literal_table(&mut self) {
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         for (i, r) in self.rules.iter().enumerate() {
-            let set = match &r.guard {
-                Guard::Detection(s) | Guard::Gate(s) => s,
-                Guard::Always => {
-                    self.always.push(i as u32);
-                    continue;
-                }
+            let Some(first) = r.clauses(false).first().copied() else {
+                self.always.push(i as u32);
+                continue;
             };
-            for lit in set {
+            for lit in first {
                 let slot = *index.entry(lit.clone()).or_insert_with(|| {
                     self.literals.push(lit.clone());
                     self.literal_targets.push(LiteralTarget::Rules(Vec::new()));
@@ -353,6 +359,15 @@ impl Plan {
                 }
             }
         }
+        self.also_ids = self
+            .rules
+            .iter()
+            .map(|r| {
+                also_ids(r.clauses(false).get(1..).unwrap_or_default(), &|l| {
+                    index.get(l).map(|&i| i as u32)
+                })
+            })
+            .collect();
         if !self.literals.is_empty() {
             for lit in literals::fallback_literals() {
                 self.exact_literals.push(lit);
@@ -368,6 +383,20 @@ impl Plan {
             .position(|f| f == name)
             .map(|i| i as FieldId)
     }
+}
+
+/// A rule's further literal sets as literal ids, keeping only the sets
+/// whose every literal the automaton already searches (`id_of`).
+///
+/// PERF: adding the other sets' literals to the automaton (2.6k more on the
+/// SigmaHQ Windows rules, mostly image names that occur on most lines) cost
+/// more in the literal pass than the rule evaluations it saved (Mordor
+/// subset, detection only: 3.1 s -> 3.9 s); sets made of literals that other
+/// rules need anyway cost nothing to check.
+pub fn also_ids(sets: &[&LitSet], id_of: &dyn Fn(&[u8]) -> Option<u32>) -> Vec<Vec<u32>> {
+    sets.iter()
+        .filter_map(|set| set.iter().map(|l| id_of(l)).collect::<Option<Vec<u32>>>())
+        .collect()
 }
 
 fn diag_for(rule: &Rule, line: usize, message: String, kind: DiagnosticKind) -> Diagnostic {
@@ -404,6 +433,7 @@ fn compile_rule(
 ) -> Result<(CompiledRule, Option<String>), CompileError> {
     let mut searches = Vec::new();
     let mut search_lits = Vec::new();
+    let mut search_cnf = Vec::new();
     // Values the built-in Security alternatives write in another form.
     let renamed = if opts.no_logsource {
         Vec::new()
@@ -417,6 +447,7 @@ fn compile_rule(
         &detection,
         &mut searches,
         &mut search_lits,
+        &mut search_cnf,
         &mut intern,
         &opts.placeholders,
     )?;
@@ -437,6 +468,7 @@ fn compile_rule(
                 &det,
                 &mut searches,
                 &mut search_lits,
+                &mut search_cnf,
                 &mut intern,
                 &opts.placeholders,
             )
@@ -489,6 +521,16 @@ fn compile_rule(
         (None, Some(g)) => Guard::Gate(g),
         (None, None) => Guard::Always,
     };
+    // Every strong set of the detection's CNF other than the guard's own.
+    let also: Vec<LitSet> = match &guard {
+        Guard::Always => Vec::new(),
+        Guard::Detection(first) | Guard::Gate(first) => cond_cnf(&cond, &search_cnf)
+            .into_iter()
+            .map(literals::minimize)
+            .filter(|set| literals::min_len(set) >= MIN_DETECTION_LITERAL && set != first)
+            .take(literals::MAX_CLAUSES - 1)
+            .collect(),
+    };
     let warning = gate_note
         .as_ref()
         .map(|w| format!("logsource never matches event logs: {w}"));
@@ -511,6 +553,7 @@ fn compile_rule(
             search_names,
             cond,
             guard,
+            also,
             detection_literals: detection_lits,
             search_literals: search_lits,
             filters,
@@ -557,6 +600,7 @@ fn compile_detection(
     det: &Detection,
     searches: &mut Vec<Vec<Vec<ItemTest>>>,
     search_lits: &mut Vec<Option<LitSet>>,
+    search_cnf: &mut Vec<Cnf>,
     intern: &mut dyn FnMut(&str) -> FieldId,
     placeholders: &Placeholders,
 ) -> Result<CCond, CompileError> {
@@ -565,21 +609,27 @@ fn compile_detection(
     for s in &det.searches {
         let mut alts = Vec::with_capacity(s.alternatives.len());
         let mut alt_lits: Option<LitSet> = Some(Vec::new());
+        let mut alt_cnf = Cnf::new();
         for (k, alt) in s.alternatives.iter().enumerate() {
             let mut tests = Vec::with_capacity(alt.len());
             let mut and_lits: Option<LitSet> = None;
+            let mut and_cnf = Cnf::new();
             for it in alt {
                 let CompiledItem {
                     test,
                     literal_groups,
                 } = compile_item(it, intern, placeholders).map_err(CompileError::at(it.line))?;
+                and_cnf = literals::cnf_and(and_cnf, item_cnf(&test, literal_groups.as_deref()));
                 and_lits = literals::best(and_lits, item_literals(&test, literal_groups));
                 tests.push(test);
             }
-            alt_lits = if k == 0 {
-                and_lits
+            (alt_lits, alt_cnf) = if k == 0 {
+                (and_lits, and_cnf)
             } else {
-                literals::union(alt_lits, and_lits)
+                (
+                    literals::union(alt_lits, and_lits),
+                    literals::cnf_or(alt_cnf, and_cnf),
+                )
             };
             alts.push(tests);
         }
@@ -589,6 +639,7 @@ fn compile_detection(
         names.push(s.name.clone());
         searches.push(alts);
         search_lits.push(alt_lits);
+        search_cnf.push(alt_cnf);
     }
     let line = det.condition_line;
     let mut ors = Vec::with_capacity(det.conditions.len());
@@ -630,6 +681,32 @@ fn item_literals(
     }
 }
 
+/// An item's requirement as a [`Cnf`]: under `all`, each value's variants
+/// are a set of their own; otherwise the item needs one of all its values.
+fn item_cnf(test: &ItemTest, groups: Option<&[Vec<crate::sigma::value::SigmaString>]>) -> Cnf {
+    let Some(groups) = groups.filter(|g| !g.is_empty()) else {
+        return Cnf::new();
+    };
+    let ItemTest::Values {
+        all, negate: false, ..
+    } = test
+    else {
+        return Cnf::new();
+    };
+    if *all {
+        groups.iter().filter_map(|g| literals::any_of(g)).collect()
+    } else {
+        let mut acc = Vec::new();
+        for g in groups {
+            match literals::any_of(g) {
+                Some(l) => acc.extend(l),
+                None => return Cnf::new(),
+            }
+        }
+        vec![acc]
+    }
+}
+
 fn lower_cond(c: &Cond, names: &[String], base: usize) -> Result<CCond, String> {
     Ok(match c {
         Cond::Ident(name) => {
@@ -665,6 +742,21 @@ fn lower_cond(c: &Cond, names: &[String], base: usize) -> Result<CCond, String> 
             }
         }
     })
+}
+
+fn cond_cnf(c: &CCond, search_cnf: &[Cnf]) -> Cnf {
+    match c {
+        CCond::Search(i) => search_cnf[*i].clone(),
+        CCond::And(v) => v.iter().fold(Cnf::new(), |acc, c| {
+            literals::cnf_and(acc, cond_cnf(c, search_cnf))
+        }),
+        CCond::Or(v) => {
+            let mut it = v.iter().map(|c| cond_cnf(c, search_cnf));
+            let first = it.next().unwrap_or_default();
+            it.fold(first, literals::cnf_or)
+        }
+        CCond::Not(_) => Cnf::new(),
+    }
 }
 
 fn cond_literals(c: &CCond, search_lits: &[Option<LitSet>]) -> Option<LitSet> {

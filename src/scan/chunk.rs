@@ -35,17 +35,20 @@ struct Cand {
     route: Option<usize>,
 }
 
-/// Rule stamps: `stamp[r] == generation` when rule `r` is already listed
-/// for the current line. Bumping the generation starts a new line in O(1).
+/// What the current line has shown so far: `rule[r] == generation` when
+/// rule `r` is already listed for it, `lit[l] == generation` when literal
+/// `l` was seen in it. Bumping the generation starts a new line in O(1).
 struct Stamps {
-    stamp: Vec<u32>,
+    rule: Vec<u32>,
+    lit: Vec<u32>,
     generation: u32,
 }
 
 impl Stamps {
     fn new(rules: usize) -> Stamps {
         Stamps {
-            stamp: vec![0; rules],
+            rule: vec![0; rules],
+            lit: Vec::new(),
             generation: 0,
         }
     }
@@ -54,21 +57,55 @@ impl Stamps {
     fn next_line(&mut self) {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
-            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.rule.iter_mut().for_each(|s| *s = 0);
+            self.lit.iter_mut().for_each(|s| *s = 0);
             self.generation = 1;
         }
+    }
+
+    /// Marks literal `id` as seen on this line; false if it already was.
+    #[inline]
+    fn first_sight(&mut self, id: u32) -> bool {
+        let id = id as usize;
+        if id >= self.lit.len() {
+            self.lit.resize(id + 1, 0);
+        }
+        let fresh = self.lit[id] != self.generation;
+        self.lit[id] = self.generation;
+        fresh
+    }
+
+    /// Whether this line showed any literal of `ids`.
+    #[inline]
+    fn seen_any(&self, ids: &[u32]) -> bool {
+        ids.iter()
+            .any(|&id| self.lit.get(id as usize) == Some(&self.generation))
     }
 
     /// Appends the rules of `rules` not listed yet for this line to `out`.
     #[inline]
     fn add(&mut self, rules: impl IntoIterator<Item = u32>, out: &mut Vec<u32>) {
         for r in rules {
-            let s = &mut self.stamp[r as usize];
+            let s = &mut self.rule[r as usize];
             if *s != self.generation {
                 *s = self.generation;
                 out.push(r);
             }
         }
+    }
+
+    /// Drops from `rules` those with a further literal set (`also[r]`, as
+    /// literal ids) of which this line showed nothing.
+    fn keep_complete(&self, also: &[Vec<Vec<u32>>], rules: &mut Vec<u32>, from: usize) {
+        let mut kept = from;
+        for i in from..rules.len() {
+            let r = rules[i];
+            if also[r as usize].iter().all(|set| self.seen_any(set)) {
+                rules[kept] = r;
+                kept += 1;
+            }
+        }
+        rules.truncate(kept);
     }
 }
 
@@ -192,8 +229,13 @@ impl Scanner {
                     route_ids.clear();
                     route_cache.literals(slot, line, route_ids);
                     let route = route_cache.route(slot);
-                    let lit_rules = route_ids.iter().flat_map(|&id| route.targets(id));
-                    stamps.add(lit_rules.chain(&route.always).copied(), cand_rules);
+                    for &id in route_ids.iter() {
+                        if stamps.first_sight(id) {
+                            stamps.add(route.targets(id).iter().copied(), cand_rules);
+                        }
+                    }
+                    stamps.keep_complete(route.also_ids(), cand_rules, first);
+                    cand_rules.extend(&route.always);
                     if cand_rules.len() > first {
                         cands.push(Cand {
                             start: range.start,
@@ -207,6 +249,9 @@ impl Scanner {
                 stamps.next_line();
                 let mut fallback = false;
                 for &id in ids {
+                    if !stamps.first_sight(id) {
+                        continue;
+                    }
                     match &plan.literal_targets[id as usize] {
                         LiteralTarget::Rules(rules) => {
                             stamps.add(rules.iter().copied(), cand_rules)
@@ -214,6 +259,7 @@ impl Scanner {
                         LiteralTarget::Fallback => fallback = true,
                     }
                 }
+                stamps.keep_complete(&plan.also_ids, cand_rules, first);
                 let all = fallback && compile::literals::needs_fallback(&bytes[range.clone()]);
                 if all || cand_rules.len() > first {
                     cands.push(Cand {
@@ -369,19 +415,45 @@ mod tests {
         s.next_line();
         s.add([1, 2, 1, 3, 2], &mut out);
         assert_eq!(out, [1, 2, 3]);
+        assert!(s.first_sight(7) && !s.first_sight(7));
         out.clear();
         s.next_line();
         s.add([2, 0], &mut out);
         assert_eq!(out, [2, 0]);
+        assert!(s.first_sight(7), "a new line has seen nothing");
         // The generation wraps to 0: every stamp is cleared, nothing stale
-        // is taken for "already listed".
+        // is taken for "already listed" or "seen".
         s.generation = u32::MAX;
-        s.stamp = vec![1, 1, 1, 1];
+        s.rule = vec![1, 1, 1, 1];
+        s.lit = vec![1; 8];
         s.next_line();
         assert_eq!(s.generation, 1);
         out.clear();
         s.add([0, 1, 2, 3], &mut out);
         assert_eq!(out, [0, 1, 2, 3]);
+        assert!(!s.seen_any(&[0, 7]));
+    }
+
+    #[test]
+    fn a_rule_stays_only_if_the_line_showed_each_further_set() {
+        let mut s = Stamps::new(4);
+        // Rule 1 needs literal 5 or 6 besides its first set; rule 2 needs
+        // 5 and 7; rules 0 and 3 nothing more.
+        let also = vec![vec![], vec![vec![5, 6]], vec![vec![5], vec![7]], vec![]];
+        s.next_line();
+        s.first_sight(6);
+        s.first_sight(5);
+        let mut rules = vec![9, 0, 1, 2, 3];
+        s.keep_complete(&also, &mut rules, 1);
+        assert_eq!(
+            rules,
+            [9, 0, 1, 3],
+            "rule 2 lacks literal 7; the head is kept"
+        );
+        s.first_sight(7);
+        let mut rules = vec![2];
+        s.keep_complete(&also, &mut rules, 0);
+        assert_eq!(rules, [2]);
     }
 
     #[test]

@@ -28,7 +28,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::compile::{Guard, Plan, fold};
+use crate::compile::{self, Plan, fold};
 use crate::event::peek::GateKey;
 use crate::prefilter::{EngineKind, Prefilter, PrefilterScratch};
 
@@ -36,8 +36,12 @@ use crate::prefilter::{EngineKind, Prefilter, PrefilterScratch};
 pub struct Route {
     /// This route's detection literals (ASCII-caseless).
     prefilter: Prefilter,
-    /// Literal id → rules it stands for.
+    /// Literal id → rules it stands for (the first of their literal sets,
+    /// `CompiledRule::clauses(true)`).
     targets: Vec<Vec<u32>>,
+    /// Per rule of the plan, its further literal sets as this route's
+    /// literal ids (see `Plan::also_ids`).
+    also_ids: Vec<Vec<Vec<u32>>>,
     /// Admitted rules without detection literals: evaluated on every line
     /// of the route.
     pub always: Vec<u32>,
@@ -50,26 +54,33 @@ impl Route {
         let mut index: HashMap<&[u8], usize> = HashMap::new();
         let mut always = Vec::new();
         for &r in admitted {
-            match &plan.rules[r as usize].guard {
-                Guard::Detection(lits) => {
-                    for lit in lits {
-                        let slot = *index.entry(lit.as_slice()).or_insert_with(|| {
-                            literals.push(lit.clone());
-                            targets.push(Vec::new());
-                            literals.len() - 1
-                        });
-                        if targets[slot].last() != Some(&r) {
-                            targets[slot].push(r);
-                        }
-                    }
+            let Some(first) = plan.rules[r as usize].clauses(true).first().copied() else {
+                always.push(r);
+                continue;
+            };
+            for lit in first {
+                let slot = *index.entry(lit.as_slice()).or_insert_with(|| {
+                    literals.push(lit.clone());
+                    targets.push(Vec::new());
+                    literals.len() - 1
+                });
+                if targets[slot].last() != Some(&r) {
+                    targets[slot].push(r);
                 }
-                Guard::Gate(_) | Guard::Always => always.push(r),
             }
+        }
+        let mut also_ids = vec![Vec::new(); plan.rules.len()];
+        for &r in admitted {
+            let clauses = plan.rules[r as usize].clauses(true);
+            also_ids[r as usize] = compile::also_ids(clauses.get(1..).unwrap_or_default(), &|l| {
+                index.get(l).map(|&i| i as u32)
+            });
         }
         let prefilter = Prefilter::build(engine, &literals, &[]).ok()?;
         Some(Route {
             prefilter,
             targets,
+            also_ids,
             always,
         })
     }
@@ -77,6 +88,11 @@ impl Route {
     /// The rules literal `id` of this route stands for.
     pub fn targets(&self, id: u32) -> &[u32] {
         &self.targets[id as usize]
+    }
+
+    /// Per rule, its further literal sets as this route's literal ids.
+    pub fn also_ids(&self) -> &[Vec<Vec<u32>>] {
+        &self.also_ids
     }
 }
 
