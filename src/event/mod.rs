@@ -28,6 +28,7 @@
 
 pub mod peek;
 pub mod raw;
+pub mod shape;
 
 use std::collections::HashMap;
 

@@ -116,6 +116,34 @@ pub fn for_each_candidate_line_lazy<S: LiteralScanner>(
     }
 }
 
+/// [`for_each_candidate_line_lazy`] for callers that route every line:
+/// every non-empty line is offered as `on_line(line_range, None)`, whether
+/// it holds a literal or not; when that returns `false`, its ids are listed
+/// and, if there are any, offered as `on_line(line_range, Some(ids))`. So
+/// the lines offered with ids are exactly the lazy driver's; the caller
+/// must be sound for claiming lines without any literal.
+pub fn for_each_line_lazy<S: LiteralScanner>(
+    scanner: &S,
+    haystack: &[u8],
+    scratch: &mut S::Scratch,
+    ids: &mut Vec<u32>,
+    mut on_line: impl FnMut(Range<usize>, Option<&[u32]>) -> bool,
+) {
+    scanner.prepare(haystack, scratch);
+    let mut pos = 0;
+    while pos < haystack.len() {
+        let end = memchr::memchr(b'\n', &haystack[pos..]).map_or(haystack.len(), |i| pos + i);
+        if end > pos && !on_line(pos..end, None) {
+            ids.clear();
+            scanner.literals_in(haystack, pos..end, scratch, ids);
+            if !ids.is_empty() {
+                on_line(pos..end, Some(ids));
+            }
+        }
+        pos = end + 1;
+    }
+}
+
 /// Two scanners as one: ids of `b` follow those of `a`. Each side's last
 /// answer to `find` is kept while it still lies ahead, so the driver's
 /// repeated `find` calls do not rescan what one side already searched.
@@ -364,24 +392,34 @@ impl Prefilter {
         }
     }
 
-    /// Runs [`for_each_candidate_line_lazy`] with this engine. Returns
-    /// `false` (and calls nothing) for [`Prefilter::None`]: the caller must
-    /// then treat every line as a candidate.
+    /// Runs [`for_each_candidate_line_lazy`] with this engine, or
+    /// [`for_each_line_lazy`] when `every_line`. Returns `false` (and calls
+    /// nothing) for [`Prefilter::None`]: the caller must then treat every
+    /// line as a candidate.
     pub fn candidate_lines(
         &self,
         haystack: &[u8],
+        every_line: bool,
         scratch: &mut PrefilterScratch,
         ids: &mut Vec<u32>,
         on_line: impl FnMut(Range<usize>, Option<&[u32]>) -> bool,
     ) -> bool {
         match (self, scratch) {
             (Prefilter::Rust(s), PrefilterScratch::Rust(sc)) => {
-                for_each_candidate_line_lazy(s, haystack, sc, ids, on_line);
+                if every_line {
+                    for_each_line_lazy(s, haystack, sc, ids, on_line);
+                } else {
+                    for_each_candidate_line_lazy(s, haystack, sc, ids, on_line);
+                }
                 true
             }
             #[cfg(feature = "hyperscan")]
             (Prefilter::Hyperscan(s), PrefilterScratch::Hyperscan(sc)) => {
-                for_each_candidate_line_lazy(s, haystack, sc, ids, on_line);
+                if every_line {
+                    for_each_line_lazy(s, haystack, sc, ids, on_line);
+                } else {
+                    for_each_candidate_line_lazy(s, haystack, sc, ids, on_line);
+                }
                 true
             }
             (Prefilter::None, _) => false,

@@ -17,6 +17,7 @@
 //! allocates per line once the worker's buffers have grown.
 
 use super::input::ChunkData;
+use super::route::Mode;
 use super::{Counts, Scanner, route, view};
 use crate::compile::{self, EventSource, LiteralTarget};
 use crate::event;
@@ -126,6 +127,8 @@ pub(super) struct Scratch {
     filter_fields: view::Fields,
     /// A line with invalid UTF-8, decoded lossily (as the parser does).
     lossy: String,
+    /// The current line's shape (shape routing).
+    shape: Vec<u8>,
 }
 
 /// What a worker made of one chunk.
@@ -158,6 +161,7 @@ impl Scanner {
             fields: view::Fields::new(self.plan.fields.len()),
             filter_fields: view::Fields::new(1),
             lossy: String::new(),
+            shape: Vec::new(),
         }
     }
 
@@ -203,26 +207,35 @@ impl Scanner {
             cand_rules,
             routes: route_cache,
             route_ids,
+            shape,
             ..
         } = sc;
         let routes = &self.routes;
+        let mode = routes.mode();
         let has_fallback = !plan.exact_literals.is_empty();
+        // Shape routing routes every line (every line is evaluated anyway,
+        // see `Routes::new`): the chunk-wide search would find nearly all.
         self.prefilter
-            .candidate_lines(bytes, prefilter, ids, |range, ids| {
+            .candidate_lines(bytes, mode == Mode::Shape, prefilter, ids, |range, ids| {
                 let first = cand_rules.len();
                 let Some(ids) = ids else {
                     // Offered without its literals: route it if we can.
-                    if !routes.enabled() {
+                    if mode == Mode::Off {
                         return false;
                     }
                     let line = strip_line(&bytes[range.clone()]);
                     if has_fallback && compile::literals::needs_fallback(line) {
                         return false;
                     }
-                    let Some(key) = event::peek::gate_key(line) else {
-                        return false;
+                    let slot = if mode == Mode::Gate {
+                        event::peek::gate_key(line)
+                            .and_then(|key| routes.slot(plan, route_cache, key))
+                    } else if event::shape::shape(line, shape) {
+                        routes.shape_slot(plan, &self.resolver, route_cache, shape)
+                    } else {
+                        None
                     };
-                    let Some(slot) = routes.slot(plan, route_cache, key) else {
+                    let Some(slot) = slot else {
                         return false;
                     };
                     stamps.next_line();
@@ -236,7 +249,9 @@ impl Scanner {
                     }
                     stamps.keep_complete(route.also_ids(), cand_rules, first);
                     cand_rules.extend(&route.always);
-                    if cand_rules.len() > first {
+                    // A shape-routed line is a candidate even without rules:
+                    // its always-evaluated rules are filtered by the route.
+                    if cand_rules.len() > first || mode == Mode::Shape {
                         cands.push(Cand {
                             start: range.start,
                             rules: first..cand_rules.len(),
@@ -374,6 +389,10 @@ impl Scanner {
         if with_always && !misrouted && !plan.always.is_empty() {
             plan.always_index
                 .rules_for(|f| view.field(f), &mut sc.always);
+            if let Some(slot) = cand.and_then(|c| c.route) {
+                let route = sc.routes.route(slot);
+                sc.always.retain(|&r| route.admits_always(r));
+            }
         }
         sc.line_hits.clear();
         for &r in rules.iter().chain(&sc.always) {

@@ -28,8 +28,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::compile::{self, Plan, fold};
+use crate::compile::{self, FieldId, Plan, fold};
 use crate::event::peek::GateKey;
+use crate::event::{self, Layout, Resolver};
 use crate::prefilter::{EngineKind, Prefilter, PrefilterScratch};
 
 /// The rules one gate key admits, ready to scan a line.
@@ -42,20 +43,27 @@ pub struct Route {
     /// Per rule of the plan, its further literal sets as this route's
     /// literal ids (see `Plan::also_ids`).
     also_ids: Vec<Vec<Vec<u32>>>,
+    /// Per rule of the plan, whether the route admits it (shape routes
+    /// only; empty for gate routes). The always-evaluated rules of a shape
+    /// route come from `Plan::always_index`, filtered by this.
+    admitted: Vec<bool>,
     /// Admitted rules without detection literals: evaluated on every line
     /// of the route.
     pub always: Vec<u32>,
 }
 
 impl Route {
-    fn build(plan: &Plan, admitted: &[u32], engine: EngineKind) -> Option<Route> {
+    fn build(plan: &Plan, admitted: &[u32], engine: EngineKind, mode: Mode) -> Option<Route> {
+        let by_gate = mode == Mode::Gate;
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut targets: Vec<Vec<u32>> = Vec::new();
         let mut index: HashMap<&[u8], usize> = HashMap::new();
         let mut always = Vec::new();
         for &r in admitted {
-            let Some(first) = plan.rules[r as usize].clauses(true).first().copied() else {
-                always.push(r);
+            let Some(first) = plan.rules[r as usize].clauses(by_gate).first().copied() else {
+                if by_gate {
+                    always.push(r);
+                }
                 continue;
             };
             for lit in first {
@@ -71,16 +79,24 @@ impl Route {
         }
         let mut also_ids = vec![Vec::new(); plan.rules.len()];
         for &r in admitted {
-            let clauses = plan.rules[r as usize].clauses(true);
+            let clauses = plan.rules[r as usize].clauses(by_gate);
             also_ids[r as usize] = compile::also_ids(clauses.get(1..).unwrap_or_default(), &|l| {
                 index.get(l).map(|&i| i as u32)
             });
         }
         let prefilter = Prefilter::build(engine, &literals, &[]).ok()?;
+        let mut admitted_mask = Vec::new();
+        if !by_gate {
+            admitted_mask = vec![false; plan.rules.len()];
+            for &r in admitted {
+                admitted_mask[r as usize] = true;
+            }
+        }
         Some(Route {
             prefilter,
             targets,
             also_ids,
+            admitted: admitted_mask,
             always,
         })
     }
@@ -94,12 +110,31 @@ impl Route {
     pub fn also_ids(&self) -> &[Vec<Vec<u32>>] {
         &self.also_ids
     }
+
+    /// Whether an always-evaluated rule of the plan may match this route's
+    /// lines (a gate route leaves that to the rule's gate: always true).
+    pub fn admits_always(&self, rule: u32) -> bool {
+        self.admitted.get(rule as usize).is_none_or(|&a| a)
+    }
+}
+
+/// What lines are routed by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// No routing.
+    Off,
+    /// Channel and event id (`event::peek`): the rules' logsource gates.
+    Gate,
+    /// The line's shape (`event::shape`): the fields rules require present.
+    Shape,
 }
 
 /// The routes of one scan, shared by its workers.
 pub struct Routes {
     engine: EngineKind,
-    enabled: bool,
+    mode: Mode,
+    /// Per rule, the fields it requires present (shape routing only).
+    required: Vec<Vec<FieldId>>,
     /// Admitted rule set → its route (`None`: the route could not be built;
     /// its lines take the unrouted path).
     built: Mutex<HashMap<Vec<u32>, Option<Arc<Route>>>>,
@@ -107,21 +142,37 @@ pub struct Routes {
 
 impl Routes {
     /// Routing for `plan` with `engine`. It is off for the `none` engine
-    /// (every rule on every line is that engine's point), when no rule has a
-    /// channel gate, and when `gate_fields_remapped` (a field map moves
-    /// `Channel` or `EventID`, which the raw peek does not follow).
+    /// (every rule on every line is that engine's point). Where some rule
+    /// has a channel gate, lines are routed by their gate key, unless
+    /// `gate_fields_remapped` (a field map moves `Channel` or `EventID`,
+    /// which the raw peek does not follow). Where none has (`--no-logsource`)
+    /// but some rule is evaluated on every line anyway, so that every line
+    /// is parsed, lines are routed by their shape.
     pub fn new(plan: &Plan, engine: EngineKind, gate_fields_remapped: bool) -> Routes {
         let gated = plan.rules.iter().any(|r| !r.admits(None, None));
+        let mode = match () {
+            _ if engine == EngineKind::None => Mode::Off,
+            _ if gated && gate_fields_remapped => Mode::Off,
+            _ if gated => Mode::Gate,
+            _ if !plan.always.is_empty() => Mode::Shape,
+            _ => Mode::Off,
+        };
+        let required = if mode == Mode::Shape {
+            plan.rules.iter().map(|r| r.required_fields()).collect()
+        } else {
+            Vec::new()
+        };
         Routes {
             engine,
-            enabled: engine != EngineKind::None && gated && !gate_fields_remapped,
+            mode,
+            required,
             built: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Whether lines are routed at all.
-    pub fn enabled(&self) -> bool {
-        self.enabled
+    /// What lines are routed by.
+    pub fn mode(&self) -> Mode {
+        self.mode
     }
 
     /// How many distinct routes were built so far.
@@ -130,6 +181,68 @@ impl Routes {
             .lock()
             .map(|m| m.values().filter(|r| r.is_some()).count())
             .unwrap_or(0)
+    }
+
+    /// The route of the rules `admitted`, built on first sight of that set.
+    fn route_of(&self, plan: &Plan, admitted: Vec<u32>) -> Option<Arc<Route>> {
+        // PERF (not measured): a build holds the lock; a log has a few dozen
+        // distinct admitted sets.
+        let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+        built
+            .entry(admitted)
+            .or_insert_with_key(|admitted| {
+                Route::build(plan, admitted, self.engine, self.mode).map(Arc::new)
+            })
+            .clone()
+    }
+
+    /// The slot in `cache` of the route for a line of shape `shape`
+    /// (`event::shape`), built on first sight, or `None` when it has no
+    /// usable route.
+    pub fn shape_slot(
+        &self,
+        plan: &Plan,
+        resolver: &Resolver,
+        cache: &mut RouteCache,
+        shape: &[u8],
+    ) -> Option<usize> {
+        if let Some(&slot) = cache.slots.get(shape) {
+            return cache.entries[slot].as_ref().map(|_| slot);
+        }
+        // PERF: a route's automaton costs about as much to build as the
+        // whole-set literal pass costs on a thousand lines, and a log has a
+        // long tail of rare shapes: those stay on the unrouted path.
+        let seen = cache.unrouted.entry(shape.to_vec()).or_insert(0);
+        *seen += 1;
+        if *seen < SHAPE_ROUTE_AFTER {
+            return None;
+        }
+        cache.unrouted.remove(shape);
+        // The shape is a JSON document with the line's keys: the resolver
+        // finds a field in it exactly when it finds it in the line.
+        let route = event::parse_line(shape).ok().and_then(|doc| {
+            let layout = Layout::detect(&doc);
+            let present: Vec<bool> = (0..plan.fields.len() as FieldId)
+                .map(|f| resolver.lookup(&doc, layout, f).is_some())
+                .collect();
+            let admitted: Vec<u32> = (0..plan.rules.len() as u32)
+                .filter(|&r| {
+                    self.required[r as usize]
+                        .iter()
+                        .all(|&f| present[f as usize])
+                })
+                .collect();
+            self.route_of(plan, admitted)
+        });
+        let entry = route.map(|route| CacheEntry {
+            scratch: route.prefilter.new_scratch(),
+            route,
+            key: None,
+        });
+        let slot = cache.entries.len();
+        cache.entries.push(entry);
+        cache.slots.insert(shape.to_vec(), slot);
+        cache.entries[slot].as_ref().map(|_| slot)
     }
 
     /// The slot in `cache` of the route for `key`, built on first sight, or
@@ -157,20 +270,11 @@ impl Routes {
         let admitted: Vec<u32> = (0..plan.rules.len() as u32)
             .filter(|&r| plan.rules[r as usize].admits(Some(&folded), key.event_id))
             .collect();
-        let route = {
-            let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
-            built
-                .entry(admitted)
-                .or_insert_with_key(|admitted| {
-                    Route::build(plan, admitted, self.engine).map(Arc::new)
-                })
-                .clone()
-        };
+        let route = self.route_of(plan, admitted);
         let entry = route.map(|route| CacheEntry {
             scratch: route.prefilter.new_scratch(),
             route,
-            channel: folded,
-            event_id: key.event_id,
+            key: Some((folded, key.event_id)),
         });
         let slot = cache.entries.len();
         cache.entries.push(entry);
@@ -179,10 +283,15 @@ impl Routes {
     }
 }
 
+/// A shape gets its route once a worker has seen this many lines of it.
+const SHAPE_ROUTE_AFTER: u32 = 1024;
+
 /// One worker's view of the routes it has met.
 #[derive(Default)]
 pub struct RouteCache {
     slots: HashMap<Vec<u8>, usize>,
+    /// Shapes without a route yet, with how many lines of each were seen.
+    unrouted: HashMap<Vec<u8>, u32>,
     entries: Vec<Option<CacheEntry>>,
     key: Vec<u8>,
 }
@@ -190,9 +299,9 @@ pub struct RouteCache {
 struct CacheEntry {
     route: Arc<Route>,
     scratch: PrefilterScratch,
-    /// The key, as the gate sees it (channel folded).
-    channel: String,
-    event_id: Option<i64>,
+    /// The gate key, as the gate sees it (channel folded); `None` for a
+    /// shape route.
+    key: Option<(String, Option<i64>)>,
 }
 
 impl RouteCache {
@@ -211,10 +320,12 @@ impl RouteCache {
             .literals_of_line(line, &mut e.scratch, out);
     }
 
-    /// Whether the parsed event's gate inputs are the key of `slot`.
+    /// Whether the parsed event's gate inputs are the key of `slot` (a
+    /// shape route has none to differ).
     pub fn key_is(&self, slot: usize, gate_in: &(Option<String>, Option<i64>)) -> bool {
-        let e = self.entry(slot);
-        gate_in.0.as_deref() == Some(e.channel.as_str()) && gate_in.1 == e.event_id
+        self.entry(slot).key.as_ref().is_none_or(|(channel, id)| {
+            gate_in.0.as_deref() == Some(channel.as_str()) && gate_in.1 == *id
+        })
     }
 
     fn entry(&self, slot: usize) -> &CacheEntry {
