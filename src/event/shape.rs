@@ -5,9 +5,10 @@
 //! detection needs `CommandLine` cannot match an event without one. Which
 //! fields the resolver finds depends only on the keys of the line's objects
 //! and on which values are objects, so [`shape`] writes exactly that, as a
-//! JSON document: every object with its keys in order, every other value
-//! (string, number, array, literal) as `0`. Routes are built and cached per
-//! shape; a log has a few hundred (one per provider and event id, roughly).
+//! JSON document: every object with its keys in byte order (exporters write
+//! the same fields in many orders), every other value (string, number,
+//! array, literal) as `0`. Routes are cached per shape; a log has a few
+//! hundred (one per exporter, provider and event id, roughly).
 //!
 //! # Exact or nothing
 //!
@@ -20,9 +21,10 @@
 //! - structure it does not follow (unbalanced, unterminated, deeper than
 //!   serde_json accepts, text after the object).
 //!
-//! Repeated keys are written as they come: parsing the shape keeps the last,
-//! as parsing the line does, and arrays are leaves because no field path
-//! enters an array. The `shape_agrees` tests check this against the parser.
+//! Key order changes no field's presence (only which of several `*` or
+//! space-insensitive matches answers first). Repeated keys stay in their
+//! order (a stable sort): parsing the shape keeps the last, as parsing the
+//! line does. Arrays are leaves because no field path enters an array. The `shape_agrees` tests check this against the parser.
 
 use super::raw::{members, skip_ws};
 
@@ -49,28 +51,50 @@ fn object(b: &[u8], i: usize, depth: usize, top: bool, out: &mut Vec<u8>) -> Opt
     if depth > MAX_DEPTH {
         return None;
     }
+    let open = out.len();
     out.push(b'{');
     let mut ok = true;
-    let mut first = true;
+    // Each member's text in `out`: (key start, key end, member end).
+    let mut spans: Vec<(usize, usize, usize)> = Vec::new();
     let end = members(b, i, &mut |key, (vs, _)| {
         if !ok {
             return;
         }
-        if !first {
-            out.push(b',');
-        }
-        first = false;
         out.push(b'"');
+        let k = out.len();
         out.extend_from_slice(key);
+        let ke = out.len();
         out.extend_from_slice(b"\":");
         match b[vs] {
             b'{' => ok = object(b, vs, depth + 1, false, out).is_some(),
             b'"' if top && key == b"EventData" => ok = false,
             _ => out.push(b'0'),
         }
+        spans.push((k, ke, out.len()));
     })?;
+    if !ok {
+        return None;
+    }
+    sort_members(out, open + 1, &spans);
     out.push(b'}');
-    ok.then_some(end)
+    Some(end)
+}
+
+/// Rewrites the members written back to back from `out[from..]` in byte
+/// order of their keys, comma-separated. The sort is stable: of repeated keys the last
+/// stays last, as parsing keeps it.
+fn sort_members(out: &mut Vec<u8>, from: usize, spans: &[(usize, usize, usize)]) {
+    let key = |&(k, ke, _): &(usize, usize, usize)| k..ke;
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by(|&x, &y| out[key(&spans[x])].cmp(&out[key(&spans[y])]));
+    let text = out.split_off(from);
+    for (n, &m) in order.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        // A member's text runs from its quote, one before its key.
+        out.extend_from_slice(&text[spans[m].0 - 1 - from..spans[m].2 - from]);
+    }
 }
 
 #[cfg(test)]
@@ -86,13 +110,14 @@ mod tests {
     #[test]
     fn keys_stay_values_go() {
         assert_eq!(
-            shape_of(r##"{"Event":{"System":{"EventID":{"#text":1}},"EventData":{"Image":"a\"}","N":[1,{"x":2}]}},"t":null}"##).as_deref(),
-            Some(r##"{"Event":{"System":{"EventID":{"#text":0}},"EventData":{"Image":0,"N":0}},"t":0}"##)
+            shape_of(r##"{"Event":{"System":{"EventID":{"#text":1}},"EventData":{"N":[1,{"x":2}],"Image":"a\"}"}},"t":null}"##).as_deref(),
+            Some(r##"{"Event":{"EventData":{"Image":0,"N":0},"System":{"EventID":{"#text":0}}},"t":0}"##)
         );
         assert_eq!(shape_of(r#" {} "#).as_deref(), Some("{}"));
+        // Sorted, stable: of repeated keys the last stays last.
         assert_eq!(
-            shape_of(r#"{"a":1,"a":{"b":2}}"#).as_deref(),
-            Some(r#"{"a":0,"a":{"b":0}}"#)
+            shape_of(r#"{"b":{"z":1,"y":2},"a":1,"a":{"c":2},"A":3}"#).as_deref(),
+            Some(r#"{"A":0,"a":0,"a":{"c":0},"b":{"y":0,"z":0}}"#)
         );
     }
 

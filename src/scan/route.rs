@@ -157,11 +157,12 @@ impl Routes {
             _ if !plan.always.is_empty() => Mode::Shape,
             _ => Mode::Off,
         };
-        let required = if mode == Mode::Shape {
+        let required: Vec<Vec<FieldId>> = if mode == Mode::Shape {
             plan.rules.iter().map(|r| r.required_fields()).collect()
         } else {
             Vec::new()
         };
+
         Routes {
             engine,
             mode,
@@ -197,8 +198,12 @@ impl Routes {
     }
 
     /// The slot in `cache` of the route for a line of shape `shape`
-    /// (`event::shape`), built on first sight, or `None` when it has no
-    /// usable route.
+    /// (`event::shape`), or `None` when it has no usable route (yet).
+    ///
+    /// PERF: a route's automaton costs about as much to build as the
+    /// whole-set literal pass costs on a thousand lines, and a log has a
+    /// long tail of rare shapes; so a worker routes the lines of an admitted
+    /// rule set only from its [`SHAPE_ROUTE_AFTER`]th line on.
     pub fn shape_slot(
         &self,
         plan: &Plan,
@@ -206,43 +211,69 @@ impl Routes {
         cache: &mut RouteCache,
         shape: &[u8],
     ) -> Option<usize> {
-        if let Some(&slot) = cache.slots.get(shape) {
-            return cache.entries[slot].as_ref().map(|_| slot);
+        let set = match cache.shapes.get(shape) {
+            Some(&set) => set?,
+            None => {
+                let set = self
+                    .admitted_by_shape(plan, resolver, shape)
+                    .map(|admitted| {
+                        let n = cache.sets.len();
+                        *cache.set_index.entry(admitted.clone()).or_insert_with(|| {
+                            cache.sets.push(ShapeSet {
+                                admitted,
+                                seen: 0,
+                                slot: None,
+                            });
+                            n
+                        })
+                    });
+                cache.shapes.insert(shape.to_vec(), set);
+                set?
+            }
+        };
+        let s = &mut cache.sets[set];
+        if let Some(slot) = s.slot {
+            return slot;
         }
-        // PERF: a route's automaton costs about as much to build as the
-        // whole-set literal pass costs on a thousand lines, and a log has a
-        // long tail of rare shapes: those stay on the unrouted path.
-        let seen = cache.unrouted.entry(shape.to_vec()).or_insert(0);
-        *seen += 1;
-        if *seen < SHAPE_ROUTE_AFTER {
+        s.seen += 1;
+        if s.seen < SHAPE_ROUTE_AFTER {
             return None;
         }
-        cache.unrouted.remove(shape);
-        // The shape is a JSON document with the line's keys: the resolver
-        // finds a field in it exactly when it finds it in the line.
-        let route = event::parse_line(shape).ok().and_then(|doc| {
-            let layout = Layout::detect(&doc);
-            let present: Vec<bool> = (0..plan.fields.len() as FieldId)
-                .map(|f| resolver.lookup(&doc, layout, f).is_some())
-                .collect();
-            let admitted: Vec<u32> = (0..plan.rules.len() as u32)
-                .filter(|&r| {
-                    self.required[r as usize]
-                        .iter()
-                        .all(|&f| present[f as usize])
-                })
-                .collect();
-            self.route_of(plan, admitted)
-        });
+        let route = self.route_of(plan, s.admitted.clone());
         let entry = route.map(|route| CacheEntry {
             scratch: route.prefilter.new_scratch(),
             route,
             key: None,
         });
-        let slot = cache.entries.len();
+        let slot = entry.is_some().then_some(cache.entries.len());
         cache.entries.push(entry);
-        cache.slots.insert(shape.to_vec(), slot);
-        cache.entries[slot].as_ref().map(|_| slot)
+        cache.sets[set].slot = Some(slot);
+        slot
+    }
+
+    /// The rules whose required fields a line of shape `shape` has. The
+    /// shape is a JSON document with the line's keys: the resolver finds a
+    /// field in it exactly when it finds it in the line.
+    fn admitted_by_shape(
+        &self,
+        plan: &Plan,
+        resolver: &Resolver,
+        shape: &[u8],
+    ) -> Option<Vec<u32>> {
+        let doc = event::parse_line(shape).ok()?;
+        let layout = Layout::detect(&doc);
+        let present: Vec<bool> = (0..plan.fields.len() as FieldId)
+            .map(|f| resolver.lookup(&doc, layout, f).is_some())
+            .collect();
+        Some(
+            (0..plan.rules.len() as u32)
+                .filter(|&r| {
+                    self.required[r as usize]
+                        .iter()
+                        .all(|&f| present[f as usize])
+                })
+                .collect(),
+        )
     }
 
     /// The slot in `cache` of the route for `key`, built on first sight, or
@@ -283,17 +314,32 @@ impl Routes {
     }
 }
 
-/// A shape gets its route once a worker has seen this many lines of it.
-const SHAPE_ROUTE_AFTER: u32 = 1024;
+/// An admitted rule set gets its route once a worker has seen this many
+/// lines of it. PERF: of 128, 256, 512, 1024 and 2048, 512 was fastest or
+/// within noise of it on two 80k–100k-line windows of Mordor (detection
+/// only, one thread).
+const SHAPE_ROUTE_AFTER: u32 = 512;
 
 /// One worker's view of the routes it has met.
 #[derive(Default)]
 pub struct RouteCache {
     slots: HashMap<Vec<u8>, usize>,
-    /// Shapes without a route yet, with how many lines of each were seen.
-    unrouted: HashMap<Vec<u8>, u32>,
+    /// Shape routing: each shape met → its admitted rule set (`None`: the
+    /// shape is of no use), each set once.
+    shapes: HashMap<Vec<u8>, Option<usize>>,
+    sets: Vec<ShapeSet>,
+    set_index: HashMap<Vec<u32>, usize>,
     entries: Vec<Option<CacheEntry>>,
     key: Vec<u8>,
+}
+
+/// The rules some shapes admit, as one worker meets them.
+struct ShapeSet {
+    admitted: Vec<u32>,
+    /// Lines of these shapes seen so far without a route.
+    seen: u32,
+    /// The route's slot once looked up (`Some(None)`: it could not be built).
+    slot: Option<Option<usize>>,
 }
 
 struct CacheEntry {
