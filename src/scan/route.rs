@@ -26,7 +26,7 @@
 //! mismatch, a bug, evaluates every rule).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::compile::{self, FieldId, Plan, fold};
 use crate::event::peek::GateKey;
@@ -136,8 +136,9 @@ pub struct Routes {
     /// Per rule, the fields it requires present (shape routing only).
     required: Vec<Vec<FieldId>>,
     /// Admitted rule set → its route (`None`: the route could not be built;
-    /// its lines take the unrouted path).
-    built: Mutex<HashMap<Vec<u32>, Option<Arc<Route>>>>,
+    /// its lines take the unrouted path), built once by whichever worker
+    /// needs it first.
+    built: Mutex<HashMap<Vec<u32>, Arc<OnceLock<Option<Arc<Route>>>>>>,
 }
 
 impl Routes {
@@ -180,20 +181,28 @@ impl Routes {
     pub fn built(&self) -> usize {
         self.built
             .lock()
-            .map(|m| m.values().filter(|r| r.is_some()).count())
+            .map(|m| {
+                m.values()
+                    .filter(|r| r.get().is_some_and(Option::is_some))
+                    .count()
+            })
             .unwrap_or(0)
     }
 
     /// The route of the rules `admitted`, built on first sight of that set.
+    ///
+    /// The build runs outside the map's lock: a worker that needs another
+    /// route goes on (two workers needing this one wait for one build).
+    /// PERF: under the lock, one worker's build of a large route (tens of
+    /// milliseconds of Hyperscan compile) stalled the other's every new
+    /// route at the start of a scan.
     fn route_of(&self, plan: &Plan, admitted: Vec<u32>) -> Option<Arc<Route>> {
-        // PERF (not measured): a build holds the lock; a log has a few dozen
-        // distinct admitted sets.
-        let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
-        built
-            .entry(admitted)
-            .or_insert_with_key(|admitted| {
-                Route::build(plan, admitted, self.engine, self.mode).map(Arc::new)
-            })
+        let cell = {
+            let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+            let cell = built.entry(admitted.clone()).or_default();
+            Arc::clone(cell)
+        };
+        cell.get_or_init(|| Route::build(plan, &admitted, self.engine, self.mode).map(Arc::new))
             .clone()
     }
 
