@@ -19,6 +19,7 @@ pub mod literals;
 pub mod matched;
 pub mod matcher;
 pub mod pattern;
+pub mod regex_literals;
 mod translate;
 
 pub use always::{AlwaysIndex, Keys, event_id_keys};
