@@ -14,6 +14,9 @@
 //! - `req`: a set such that every matched string contains one of its
 //!   members, ASCII-caselessly (`None`: no requirement known).
 //!
+//! Both hold for the strings without a [`FOLDS_TO_ASCII`] character; the
+//! contract below says why those may be left out.
+//!
 //! The rules, each sound on its own:
 //!
 //! - **Literal**: its bytes, lowercased, are `exact` and `req`.
@@ -114,9 +117,11 @@ type Set = BTreeSet<Vec<u8>>;
 /// What is known about the strings one HIR node matches.
 #[derive(Clone, Debug, Default)]
 struct Info {
-    /// Every matched string, ASCII-lowercased, is one of these.
+    /// Every matched string without a [`FOLDS_TO_ASCII`] character,
+    /// ASCII-lowercased, is one of these.
     exact: Option<Set>,
-    /// Every matched string contains one of these, ASCII-caselessly.
+    /// Every matched string without a [`FOLDS_TO_ASCII`] character contains
+    /// one of these, ASCII-caselessly.
     req: Option<Set>,
 }
 
