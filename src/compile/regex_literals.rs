@@ -81,6 +81,9 @@ pub const MAX_EXACT_LEN: usize = 256;
 pub const MAX_CLASS_CHARS: usize = 10;
 /// Largest repetition bound expanded into an `exact` set.
 const MAX_REPEAT: u32 = 8;
+/// Safe pieces longer than this are no better for the prefilter (as in
+/// `literals`' own ranking).
+const QUALITY_CAP: usize = 12;
 
 /// The flags `item::compile_value` sets on the `regex::RegexBuilder`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -194,7 +197,13 @@ fn analyse(hir: &Hir) -> Info {
                     };
                     let Some(r) = &run else { break };
                     if !r.contains(&Vec::new()) {
+                        let capped = quality(r).0 >= QUALITY_CAP;
                         req = better(req, Some(r.clone()));
+                        // A longer run has as many strings or more, and its
+                        // quality is capped: it cannot be better.
+                        if capped {
+                            break;
+                        }
                     }
                 }
             }
@@ -309,7 +318,7 @@ fn safe_len(s: &[u8]) -> usize {
 /// piece first (capped as in `literals`), then the fewest strings.
 fn quality(set: &Set) -> (usize, std::cmp::Reverse<usize>) {
     let min = set.iter().map(|s| safe_len(s)).min().unwrap_or(0);
-    (min.min(12), std::cmp::Reverse(set.len()))
+    (min.min(QUALITY_CAP), std::cmp::Reverse(set.len()))
 }
 
 /// Of two sound requirements, the better one.

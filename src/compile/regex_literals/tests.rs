@@ -373,3 +373,18 @@ proptest! {
         }
     }
 }
+/// Long patterns: a run stops growing once its safe piece reaches the
+/// quality cap, and exact strings stop at `MAX_EXACT_LEN`.
+#[test]
+fn long_patterns() {
+    let p: String = (0..3000).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+    let got = lits_i(&p).unwrap();
+    assert_eq!(got.len(), 1);
+    assert!(
+        got[0].len() >= QUALITY_CAP && p.starts_with(&got[0]),
+        "{got:?}"
+    );
+    let alts: String = (0..300).map(|i| format!("(?:x{i}|y{i})")).collect();
+    let got = lits(&alts).unwrap();
+    assert!(got.len() <= MAX_LITERALS && got.iter().all(|l| l.len() >= QUALITY_CAP));
+}
