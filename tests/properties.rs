@@ -412,3 +412,50 @@ proptest! {
         }
     }
 }
+
+fn substring(chars: &[char], range: (usize, usize)) -> String {
+    let (a, b) = (range.0.min(chars.len()), range.1.min(chars.len()));
+    chars[a.min(b)..a.max(b)].iter().collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The same for a `re` rule, whose literals come from
+    /// `compile::regex_literals`: a substring of the event's string (or a
+    /// decoy that is probably not in it), regex-escaped, or-ed with another
+    /// substring or not, under `|i` with the needles upper-cased or not.
+    #[test]
+    fn prefilter_sound_for_regex_under_json_escaping(
+        s in nasty_string(),
+        range in (0usize..13, 0usize..13),
+        decoy in prop::option::of(nasty_string()),
+        second in prop::option::of((0usize..13, 0usize..13)),
+        w in writer(),
+        ci in any::<bool>(),
+    ) {
+        let chars: Vec<char> = s.chars().collect();
+        let case = |t: String| if ci { t.to_ascii_uppercase() } else { t };
+        let first = case(decoy.unwrap_or_else(|| substring(&chars, range)));
+        let mut pattern = regex_syntax::escape(&first);
+        if let Some(r) = second {
+            let second = case(substring(&chars, r));
+            pattern = format!("(?:{pattern}|{})", regex_syntax::escape(&second));
+        }
+        let rule = format!(
+            "title: t\nlogsource: {{product: windows}}\ndetection:\n  sel:\n    F|re{}: {}\n  condition: sel\n",
+            if ci { "|i" } else { "" },
+            yaml_quoted(&pattern)
+        );
+        let line = format!("{{\"F\": {}}}\n", json_string(&s, w));
+        let per = hits_per_engine(&rule, &line);
+        let reference = per[0].1.clone();
+        for (engine, hits) in &per[1..] {
+            prop_assert_eq!(
+                hits, &reference,
+                "engine {:?} differs from None: s {:?} pattern {:?} writer {:?} line {:?}",
+                engine, s, pattern, w, line
+            );
+        }
+    }
+}

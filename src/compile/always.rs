@@ -15,6 +15,8 @@
 //! literal or values made only of non-ASCII characters, and they keep every
 //! line a candidate, so each line is still validated, which is most of the
 //! remaining cost.
+//! Since then `regex_literals` gives 30 of those regular expressions
+//! literals: 87 rules of that set are always evaluated.
 //!
 //! [`AlwaysIndex`] reads the line's `EventID` once and hands out only the
 //! rules keyed by that value, plus the rules that require none. Sound by

@@ -10,6 +10,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 
 use super::matcher::{Cidr as CidrNet, CmpOp, TimePart, ValueMatcher};
 use super::pattern::StrMatcher;
+use super::regex_literals;
 use super::{FieldId, Placeholders};
 use crate::sigma::Item;
 use crate::sigma::value::{Modifier, SigmaString, Token, Value};
@@ -252,7 +253,17 @@ fn compile_value(item: &Item, v: &Value, placeholders: &Placeholders) -> Result<
             .size_limit(16 << 20)
             .build()
             .map_err(|e| format!("regex does not compile: {}", one_line(&e.to_string())))?;
-        return Ok((vec![ValueMatcher::Re(re)], None));
+        // Strings one of which every match holds (`regex_literals`), as
+        // plain variants: `literals::any_of` keeps the best safe piece of
+        // each, or declines for the item if one has none.
+        let flags = regex_literals::Flags {
+            case_insensitive: b.0,
+            multi_line: b.1,
+            dot_matches_new_line: b.2,
+        };
+        let lits = regex_literals::required_literals(&pattern, flags)
+            .map(|l| l.iter().map(|s| SigmaString::literal(s)).collect());
+        return Ok((vec![ValueMatcher::Re(re)], lits));
     }
     if mods.iter().any(|m| matches!(m, ReI | ReM | ReS)) {
         return Err("regex flags need `re` first".into());
@@ -647,6 +658,41 @@ mod tests {
         assert!(!matches(&ew, "ab"));
         let anchored = compiled("F|re|startswith", "^abc").unwrap();
         assert!(!matches(&anchored, "xabc"));
+    }
+
+    fn pieces(t: &CompiledItem) -> Option<Vec<Vec<crate::compile::literals::LitSet>>> {
+        let groups = t.literal_groups.as_ref()?;
+        Some(
+            groups
+                .iter()
+                .map(|g| crate::compile::literals::any_of(g).into_iter().collect())
+                .collect(),
+        )
+    }
+
+    /// A `re` value gives its required literals as variants; the prefilter
+    /// keeps the safe piece of each.
+    #[test]
+    fn re_values_give_required_literals() {
+        let c = compiled("F|re", r"(?i)\\(cmd|powershell)\.exe").unwrap();
+        assert!(matches(&c, r"C:\Windows\CMD.exe"));
+        let want: crate::compile::literals::LitSet =
+            vec![b"cmd.exe".to_vec(), b"powershell.exe".to_vec()];
+        assert_eq!(pieces(&c), Some(vec![vec![want]]));
+        // The flags after `re` reach the analysis: `i` lowercases `[Aa]`.
+        let i = compiled("F|re|i", "ab[c]d").unwrap();
+        assert_eq!(pieces(&i), Some(vec![vec![vec![b"abcd".to_vec()]]]));
+        // No safe piece: the item declines, as for any value.
+        let e = compiled("F|re", "é+").unwrap();
+        assert_eq!(pieces(&e), Some(vec![vec![]]));
+        // No requirement, or a negated item: no literals.
+        assert!(compiled("F|re", "[a-z]+").unwrap().literal_groups.is_none());
+        assert!(
+            compiled("F|re|neq", "abc")
+                .unwrap()
+                .literal_groups
+                .is_none()
+        );
     }
 
     /// SIGMA.md §2: repeating a modifier draws a warning, not an error.

@@ -20,6 +20,7 @@ pub mod matched;
 pub mod matcher;
 pub mod pattern;
 mod presence;
+pub mod regex_literals;
 mod translate;
 
 pub use always::{AlwaysIndex, Keys, event_id_keys};

@@ -53,7 +53,7 @@ fn explain_doc(doc: &str) -> Explanation {
 fn always_evaluated_rules_say_why() {
     let e = explain_doc(
         "title: t\nlogsource: {product: linux, category: process_creation}\n\
-         detection:\n  sel:\n    Image|re: '.*x'\n  condition: sel\n",
+         detection:\n  sel:\n    Image|re: '[a-z]+'\n  condition: sel\n",
     );
     assert!(e.compiled.always_evaluated);
     assert_eq!(e.compiled.prefilter.by, "none");
@@ -64,6 +64,19 @@ fn always_evaluated_rules_say_why() {
          contain (`sel` can match without fixed text), and its logsource is not a Windows \
          one, so there is no channel name to look for"
     );
+}
+
+/// A regex's required literals (`compile::regex_literals`) guard the rule.
+#[test]
+fn regex_detections_have_literals() {
+    let e = explain_doc(
+        "title: t\nlogsource: {product: linux, category: process_creation}\n\
+         detection:\n  sel:\n    Image|re: '(?i)\\\\(cmd|powershell)\\.exe$'\n  \
+         condition: sel\n",
+    );
+    assert!(!e.compiled.always_evaluated);
+    assert_eq!(e.compiled.prefilter.by, "detection");
+    assert_eq!(e.compiled.prefilter.literals, ["cmd.exe", "powershell.exe"]);
 }
 
 #[test]
