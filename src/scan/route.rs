@@ -1,29 +1,45 @@
-//! Logsource routing: per (channel, event id), only the rules whose gate
-//! admits it.
+//! Routing: each line is tried only against the rules that could match
+//! its kind of event, each route with an automaton of just their literals.
 //!
 //! The chunk-wide prefilter holds every rule's literals, so on a full rule
 //! set nearly every line of a real log is a candidate: a Sysmon registry
 //! event contains `\\windows\\`, `.exe`, and the channel literal of every
 //! rule guarded only by its channel. Listing all literals of such a line with
 //! the 11k-literal automaton cost a third of the scan, and then hundreds of
-//! rules whose gate could never admit the line were tried anyway.
+//! rules that could never match the line were tried anyway. Two keys:
 //!
-//! Routing reads the line's channel and event id from the raw bytes
-//! (`event::peek`, exact or nothing) and looks them up in a per-worker cache
-//! of routes. A route holds the rules the gate admits for that key: the
-//! ones with detection literals behind a small automaton of just their
-//! literals, the rest (guarded only by their channel, or by nothing) in an
-//! always-evaluate list, since the route already is their gate. Keys with
-//! the same admitted rules share one route; routes are built on first sight
-//! (a log has a few dozen keys) under a lock, and each worker keeps its own
-//! scratch per route.
+//! - **Gate** ([`Mode::Gate`], where rules have logsources): the line's
+//!   channel and event id, read from the raw bytes (`event::peek`, exact or
+//!   nothing). A route holds the rules the gate admits for that key: the
+//!   ones with literals behind the route's automaton, the rest (guarded only
+//!   by their channel, or by nothing) in an always-evaluate list, since the
+//!   route already is their gate. Keys with the same admitted rules share
+//!   one route (a log has a few dozen keys).
+//! - **Shape** ([`Mode::Shape`], `--no-logsource`): the line's keys
+//!   (`event::shape`, exact or nothing). A route holds the rules whose
+//!   required fields (`CompiledRule::required_fields`) the shape has: a
+//!   Sysmon process-access event has no `CommandLine`, so the thousand
+//!   process-creation rules are not looked for in it. This mode runs only
+//!   where every line is evaluated anyway (some rule has no literal), so
+//!   every line is routed and the chunk-wide search is skipped; the
+//!   always-evaluated rules are filtered by the route too. A log has a long
+//!   tail of rare shapes, so a set of admitted rules gets its automaton
+//!   only from its [`SHAPE_ROUTE_AFTER`]th line on (per worker); until then
+//!   its lines take the unrouted path.
 //!
-//! Soundness: routing never adds a candidate line, it only narrows the
-//! rules tried on one. A rule left out is one whose gate rejects the key,
-//! which is exactly what `CompiledRule::matches` would decide, provided the
-//! key is the parsed event's: the peek answers only when certain, and a
-//! routed line that is parsed is checked against its parsed gate inputs (a
-//! mismatch, a bug, evaluates every rule).
+//! Routes are built once per admitted set, outside the lock that guards
+//! the map (a `OnceLock` per set), and each worker keeps its own scratch
+//! per route.
+//!
+//! Soundness: routing only narrows the rules tried on a line. A rule left
+//! out is one whose gate rejects the key, or one that needs a field the
+//! line lacks, both exactly what `CompiledRule::matches` would decide,
+//! provided the key is the parsed event's: the peek and the shape answer
+//! only when certain, and a gate-routed line that is parsed is checked
+//! against its parsed gate inputs (a mismatch, a bug, evaluates every
+//! rule). A line routed without any literal of the whole set (shape mode)
+//! adds no rule that could match it: its route's rules are found by their
+//! literals, which the whole set holds too.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -129,6 +145,9 @@ pub enum Mode {
     Shape,
 }
 
+/// A route built once (`None`: it could not be built).
+type RouteCell = OnceLock<Option<Arc<Route>>>;
+
 /// The routes of one scan, shared by its workers.
 pub struct Routes {
     engine: EngineKind,
@@ -138,7 +157,7 @@ pub struct Routes {
     /// Admitted rule set → its route (`None`: the route could not be built;
     /// its lines take the unrouted path), built once by whichever worker
     /// needs it first.
-    built: Mutex<HashMap<Vec<u32>, Arc<OnceLock<Option<Arc<Route>>>>>>,
+    built: Mutex<HashMap<Vec<u32>, Arc<RouteCell>>>,
 }
 
 impl Routes {
