@@ -1,7 +1,9 @@
 //! Arbitrary bytes as one NDJSON line against a fixed rule set: no panic,
-//! and the pure-Rust prefilter finds exactly what no prefilter finds. Also
-//! checks the raw-line readers against the full parse directly: the routing
-//! peek (`event::peek`) and lazy field location (`event::raw`).
+//! and the pure-Rust prefilter finds exactly what no prefilter finds, with
+//! logsources (gate routing) and without (shape routing). Also checks the
+//! raw-line readers against the full parse directly: the routing peek
+//! (`event::peek`), the line's shape (`event::shape`) and lazy field
+//! location (`event::raw`).
 #![no_main]
 
 use std::io;
@@ -11,7 +13,7 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::Value as Json;
 use sigscan::compile::{CompileOptions, Plan};
 use sigscan::event::raw::{Lookup, RawIndex};
-use sigscan::event::{FieldMap, Layout, Resolver, parse_line, peek};
+use sigscan::event::{FieldMap, Layout, Resolver, parse_line, peek, shape};
 use sigscan::prefilter::EngineKind;
 use sigscan::scan::{Hit, HitSink, Input, InputSummary, ReadOptions, ScanOptions, Scanner, Source};
 use sigscan::sigma::RuleSet;
@@ -24,6 +26,12 @@ detection:
   kw: ['mimikatz', 'sekurlsa']
   re: {CommandLine|re|i: 'invoke-\\w+'}
   condition: kw or re
+---
+title: no literal
+logsource: {product: windows, service: powershell}
+detection:
+  sel: {EventID: 4104, Image|exists: true}
+  condition: sel
 ";
 
 struct Collect(Vec<(u64, String)>);
@@ -37,17 +45,22 @@ impl HitSink for Collect {
     fn input_done(&mut self, _: &Input, _: &InputSummary) {}
 }
 
-fn scanners() -> &'static (Scanner, Scanner) {
-    static S: OnceLock<(Scanner, Scanner)> = OnceLock::new();
+/// (no prefilter, pure Rust) with logsources, then without.
+fn scanners() -> &'static [(Scanner, Scanner); 2] {
+    static S: OnceLock<[(Scanner, Scanner); 2]> = OnceLock::new();
     S.get_or_init(|| {
-        let build = |engine| {
+        let build = |engine, no_logsource| {
             let mut set = RuleSet::default();
             set.load_text(std::path::Path::new("seed.yml"), RULES);
             set.load_text(std::path::Path::new("extra.yml"), EXTRA);
-            let plan = Plan::from_rules(&set, &CompileOptions::default());
+            let opts = CompileOptions {
+                no_logsource,
+                ..CompileOptions::default()
+            };
+            let plan = Plan::from_rules(&set, &opts);
             Scanner::new(plan, engine, &FieldMap::new()).expect("scanner")
         };
-        (build(EngineKind::None), build(EngineKind::Rust))
+        [false, true].map(|n| (build(EngineKind::None, n), build(EngineKind::Rust, n)))
     })
 }
 
@@ -81,6 +94,21 @@ fn check_raw_readers(line: &[u8]) {
             .lookup(&doc, layout, 1)
             .and_then(sigscan::compile::gate_event_id);
         assert_eq!(id, k.event_id, "peeked event id");
+    }
+    // The shape has a field exactly where the line has it.
+    let mut shaped = Vec::new();
+    if shape::shape(line, &mut shaped) {
+        let sdoc = parse_line(&shaped).expect("a shape parses");
+        let slayout = Layout::detect(&sdoc);
+        assert_eq!(slayout, layout, "shape layout");
+        for id in 0..names.len() as u32 {
+            assert_eq!(
+                resolver.lookup(&sdoc, slayout, id).is_some(),
+                resolver.lookup(&doc, layout, id).is_some(),
+                "shape presence of {}",
+                names[id as usize]
+            );
+        }
     }
     // The scanner walks the lossily decoded text, as the parser reads it.
     let text = String::from_utf8_lossy(line);
@@ -126,10 +154,11 @@ fuzz_target!(|data: &[u8]| {
             mmap: false,
         },
     };
-    let (none, rust) = scanners();
-    let mut a = Collect(Vec::new());
-    let mut b = Collect(Vec::new());
-    none.scan(&inputs, opts, &mut a);
-    rust.scan(&inputs, opts, &mut b);
-    assert_eq!(a.0, b.0, "prefilter changed the hits");
+    for (none, rust) in scanners() {
+        let mut a = Collect(Vec::new());
+        let mut b = Collect(Vec::new());
+        none.scan(&inputs, opts, &mut a);
+        rust.scan(&inputs, opts, &mut b);
+        assert_eq!(a.0, b.0, "prefilter changed the hits");
+    }
 });
