@@ -23,7 +23,9 @@
 #   ripgrep           `rg -c -i -F -f <the seed rule's 38 literals>`
 #   sigscan <engine>  the seed rule (gen corpus) or all SigmaHQ Windows rules
 #                     (rules/windows + rules-threat-hunting/windows, mordor);
-#                     also one thread, and without logsource routing
+#                     also one thread, without logsource routing, detection
+#                     only (--no-logsource), and the rule compile alone; then
+#                     the thread speed-up and the peak RssAnon
 #   rsigma            (RSIGMA=path or on PATH) the same rules over mordor, with
 #                     logsource (its sysmon pipeline) and detection only (no
 #                     pipeline; sigscan --no-logsource), side by side
@@ -110,6 +112,20 @@ table() { # corpus label, file, events, then rows "name|secs|hits"
 
 hits() { wc -l < $out/last | tr -d ' '; }
 
+# Peak anonymous memory (RssAnon: the heap, not the mapped input) of one
+# run of "$@", in MiB, sampled every 20 ms from /proc.
+rss_anon() {
+  "$@" > /dev/null 2>&1 &
+  local pid=$! max=0 v
+  while kill -0 $pid 2>/dev/null; do
+    v=$(awk '/^RssAnon/ {print $2}' /proc/$pid/status 2>/dev/null || true)
+    [ -n "$v" ] && [ "$v" -gt "$max" ] && max=$v
+    sleep 0.02
+  done
+  wait $pid || true
+  echo $((max / 1024))
+}
+
 run_corpus() { # label file rules...
   local label=$1 file=$2; shift 2
   local rules=()
@@ -126,6 +142,7 @@ run_corpus() { # label file rules...
     if [ "$engine" = hyperscan ] && [ -z "$features" ]; then continue; fi
     t=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet --stats "$file")
     rows+=("sigscan --engine $engine|$t|$(hits)")
+    if [ "$engine" = "$([ -n "$features" ] && echo hyperscan || echo rust)" ]; then t_all=$t; fi
     # A benchmark checks its answer: on the generated corpus the generator
     # knows exactly how many events the seed rule must hit.
     if [ "$file" = "$gen" ] && [ "$(hits)" != "$expected_hits" ]; then
@@ -136,15 +153,26 @@ run_corpus() { # label file rules...
     grep -o '"candidate_lines":[0-9]*\|"always_eval_rules":[0-9]*\|"rules_loaded":[0-9]*' $out/last.err | tr '\n' ' ' >&2; echo >&2
   done
   engine=$([ -n "$features" ] && echo hyperscan || echo rust)
+  local t2=$t_all
   for th in 1; do
     t=$(best $bin scan "${rules[@]}" --engine $engine --threads $th --no-event --quiet "$file")
     rows+=("sigscan --engine $engine --threads $th|$t|$(hits)")
   done
+  local t1=$t
   # What logsource routing buys: the same scan with every candidate line
   # checked against the whole rule set's literals (hidden --no-route).
   t=$(best $bin scan "${rules[@]}" --engine $engine --no-route --no-event --quiet "$file")
   rows+=("sigscan --engine $engine --no-route|$t|$(hits)")
+  # Detection only: every rule on every event whatever its logsource.
+  t=$(best $bin scan "${rules[@]}" --engine $engine --no-logsource --no-event --quiet "$file")
+  rows+=("sigscan --engine $engine --no-logsource|$t|$(hits)")
+  # The rule compile and every database it builds, alone (an empty input).
+  : > $out/empty.ndjson
+  t=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet $out/empty.ndjson)
+  rows+=("rule compile only (empty input)|$t|-")
   table "$label" "$file" "${events:-?}" "${rows[@]}"
+  echo
+  echo "$(nproc) threads vs 1 ($engine): $(echo "scale=2; $t1/$t2" | bc -l | xargs printf '%.2fx'); peak RssAnon $(rss_anon $bin scan "${rules[@]}" --engine $engine --no-event --quiet "$file") MiB (the mapped input is not counted)"
 }
 
 [ $gen_run = 0 ] || run_corpus "seed rule" "$gen" $seed_rule
