@@ -50,7 +50,7 @@ pub struct AlwaysIndex {
 impl AlwaysIndex {
     /// Indexes `always` (indices into `rules`); `event_id` is the id of the
     /// detection field `EventID`, if any rule reads it.
-    pub(super) fn build(rules: &[CompiledRule], always: &[u32], event_id: Option<FieldId>) -> Self {
+    pub fn build(rules: &[CompiledRule], always: &[u32], event_id: Option<FieldId>) -> Self {
         let mut ix = AlwaysIndex {
             field: event_id,
             all: always.to_vec(),

@@ -248,10 +248,12 @@ impl Scanner {
                         }
                     }
                     stamps.keep_complete(route.also_ids(), cand_rules, first);
-                    cand_rules.extend(&route.always);
-                    // A shape-routed line is a candidate even without rules:
-                    // its always-evaluated rules are filtered by the route.
-                    if cand_rules.len() > first || mode == Mode::Shape {
+
+                    // A line is a candidate for the route's always-evaluated
+                    // rules too (picked by its EventID in `evaluate_line`); a
+                    // shape-routed line even without rules: the plan's
+                    // always-evaluated rules are filtered by the route.
+                    if cand_rules.len() > first || route.has_always() || mode == Mode::Shape {
                         cands.push(Cand {
                             start: range.start,
                             rules: first..cand_rules.len(),
@@ -386,13 +388,16 @@ impl Scanner {
         // PERF: only the always-evaluated rules keyed by this line's EventID
         // (`compile::AlwaysIndex`, which says what it measured).
         sc.always.clear();
+        let route = cand.and_then(|c| c.route).map(|slot| sc.routes.route(slot));
         if with_always && !misrouted && !plan.always.is_empty() {
             plan.always_index
                 .rules_for(|f| view.field(f), &mut sc.always);
-            if let Some(slot) = cand.and_then(|c| c.route) {
-                let route = sc.routes.route(slot);
+            if let Some(route) = route {
                 sc.always.retain(|&r| route.admits_always(r));
             }
+        }
+        if let Some(route) = route.filter(|_| !misrouted) {
+            route.always_rules_for(|f| view.field(f), &mut sc.always);
         }
         sc.line_hits.clear();
         for &r in rules.iter().chain(&sc.always) {
