@@ -72,7 +72,7 @@ pub fn for_each_candidate_line<S: LiteralScanner>(
     ids: &mut Vec<u32>,
     mut on_line: impl FnMut(Range<usize>, &[u32]),
 ) {
-    for_each_candidate_line_lazy(scanner, haystack, scratch, ids, |range, ids| {
+    for_each_candidate_line_lazy(scanner, haystack, false, scratch, ids, |range, ids| {
         if let Some(ids) = ids {
             on_line(range, ids);
         }
@@ -86,9 +86,16 @@ pub fn for_each_candidate_line<S: LiteralScanner>(
 /// listed (the overlapping pass, the costly part on dense lines) and
 /// `on_line(line_range, Some(ids))` called. Logsource routing claims lines
 /// on the first call and lists their literals with a smaller automaton.
+///
+/// With `every_line`, for callers that route every line, the chunk-wide
+/// `find` is skipped and every non-empty line is offered with `None`,
+/// whether it holds a literal or not; the lines then offered with ids are
+/// the same as in the chunk-wide mode. The caller must be sound for
+/// claiming lines without any literal.
 pub fn for_each_candidate_line_lazy<S: LiteralScanner>(
     scanner: &S,
     haystack: &[u8],
+    every_line: bool,
     scratch: &mut S::Scratch,
     ids: &mut Vec<u32>,
     mut on_line: impl FnMut(Range<usize>, Option<&[u32]>) -> bool,
@@ -96,51 +103,50 @@ pub fn for_each_candidate_line_lazy<S: LiteralScanner>(
     scanner.prepare(haystack, scratch);
     let mut pos = 0;
     while pos < haystack.len() {
-        let Some(end) = scanner.find(haystack, pos, scratch) else {
-            break;
+        let (line_start, line_end) = if every_line {
+            let end = memchr::memchr(b'\n', &haystack[pos..]).map_or(haystack.len(), |i| pos + i);
+            (pos, end)
+        } else {
+            let Some(end) = scanner.find(haystack, pos, scratch) else {
+                break;
+            };
+            // The occurrence ends at `end`; its last byte is `end - 1`, which
+            // is never a newline, so the line holding it is well defined.
+            let last = end.saturating_sub(1).max(pos);
+            let start = memchr::memrchr(b'\n', &haystack[pos..last]).map_or(pos, |i| pos + i + 1);
+            let end = memchr::memchr(b'\n', &haystack[last..]).map_or(haystack.len(), |i| last + i);
+            (start, end)
         };
-        // The occurrence ends at `end`; its last byte is `end - 1`, which is
-        // never a newline, so the line holding it is well defined.
-        let last = end.saturating_sub(1).max(pos);
-        let line_start = memchr::memrchr(b'\n', &haystack[pos..last]).map_or(pos, |i| pos + i + 1);
-        let line_end =
-            memchr::memchr(b'\n', &haystack[last..]).map_or(haystack.len(), |i| last + i);
-        if !on_line(line_start..line_end, None) {
-            ids.clear();
-            scanner.literals_in(haystack, line_start..line_end, scratch, ids);
-            if !ids.is_empty() {
-                on_line(line_start..line_end, Some(ids));
-            }
+        if line_end > line_start {
+            offer(
+                scanner,
+                haystack,
+                line_start..line_end,
+                scratch,
+                ids,
+                &mut on_line,
+            );
         }
         pos = line_end + 1;
     }
 }
 
-/// [`for_each_candidate_line_lazy`] for callers that route every line:
-/// every non-empty line is offered as `on_line(line_range, None)`, whether
-/// it holds a literal or not; when that returns `false`, its ids are listed
-/// and, if there are any, offered as `on_line(line_range, Some(ids))`. So
-/// the lines offered with ids are exactly the lazy driver's; the caller
-/// must be sound for claiming lines without any literal.
-pub fn for_each_line_lazy<S: LiteralScanner>(
+/// Offers one line as `on_line(line, None)` and, unless that claims it,
+/// with its literal ids when it has any.
+fn offer<S: LiteralScanner>(
     scanner: &S,
     haystack: &[u8],
+    line: Range<usize>,
     scratch: &mut S::Scratch,
     ids: &mut Vec<u32>,
-    mut on_line: impl FnMut(Range<usize>, Option<&[u32]>) -> bool,
+    on_line: &mut impl FnMut(Range<usize>, Option<&[u32]>) -> bool,
 ) {
-    scanner.prepare(haystack, scratch);
-    let mut pos = 0;
-    while pos < haystack.len() {
-        let end = memchr::memchr(b'\n', &haystack[pos..]).map_or(haystack.len(), |i| pos + i);
-        if end > pos && !on_line(pos..end, None) {
-            ids.clear();
-            scanner.literals_in(haystack, pos..end, scratch, ids);
-            if !ids.is_empty() {
-                on_line(pos..end, Some(ids));
-            }
+    if !on_line(line.clone(), None) {
+        ids.clear();
+        scanner.literals_in(haystack, line.clone(), scratch, ids);
+        if !ids.is_empty() {
+            on_line(line, Some(ids));
         }
-        pos = end + 1;
     }
 }
 
@@ -392,10 +398,9 @@ impl Prefilter {
         }
     }
 
-    /// Runs [`for_each_candidate_line_lazy`] with this engine, or
-    /// [`for_each_line_lazy`] when `every_line`. Returns `false` (and calls
-    /// nothing) for [`Prefilter::None`]: the caller must then treat every
-    /// line as a candidate.
+    /// Runs [`for_each_candidate_line_lazy`] with this engine. Returns
+    /// `false` (and calls nothing) for [`Prefilter::None`]: the caller must
+    /// then treat every line as a candidate.
     pub fn candidate_lines(
         &self,
         haystack: &[u8],
@@ -406,20 +411,12 @@ impl Prefilter {
     ) -> bool {
         match (self, scratch) {
             (Prefilter::Rust(s), PrefilterScratch::Rust(sc)) => {
-                if every_line {
-                    for_each_line_lazy(s, haystack, sc, ids, on_line);
-                } else {
-                    for_each_candidate_line_lazy(s, haystack, sc, ids, on_line);
-                }
+                for_each_candidate_line_lazy(s, haystack, every_line, sc, ids, on_line);
                 true
             }
             #[cfg(feature = "hyperscan")]
             (Prefilter::Hyperscan(s), PrefilterScratch::Hyperscan(sc)) => {
-                if every_line {
-                    for_each_line_lazy(s, haystack, sc, ids, on_line);
-                } else {
-                    for_each_candidate_line_lazy(s, haystack, sc, ids, on_line);
-                }
+                for_each_candidate_line_lazy(s, haystack, every_line, sc, ids, on_line);
                 true
             }
             (Prefilter::None, _) => false,
