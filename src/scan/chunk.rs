@@ -2,11 +2,14 @@
 //! pass over its lines.
 //!
 //! 1. [`Scanner::collect_candidates`] runs the prefilter once over the raw
-//!    chunk. For each line it reports, the rules to try are stamped into a
-//!    per-worker list (a generation counter per rule dedups them without
+//!    chunk (with shape routing, every line is offered instead). For each
+//!    line it reports, the rules to try are stamped into a per-worker list
+//!    (a generation counter per rule and per literal dedups them without
 //!    clearing anything per line): the rules of the literals the line holds,
-//!    or, for a line offered without its literals, the rules of its
-//!    logsource route ([`super::route`]).
+//!    or, for a line offered without its literals, the rules of its route
+//!    ([`super::route`]: by gate key, or by shape); a rule whose further
+//!    literal sets (`CompiledRule::also`) the line does not all show is
+//!    dropped again.
 //! 2. [`Scanner::walk_lines`] counts every line, checks the shape of the
 //!    lines no rule wants (`{…}`), and hands candidates to
 //!    [`Scanner::evaluate_line`], which validates the line, reads only the
