@@ -434,3 +434,100 @@ impl RouteCache {
             .expect("BUG: slot without a route")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::CompileOptions;
+    use crate::event::FieldMap;
+    use crate::sigma::RuleSet;
+    use serde_json::json;
+
+    fn plan(text: &str, no_logsource: bool) -> Plan {
+        let mut set = RuleSet::default();
+        set.load_text(std::path::Path::new("t.yml"), text);
+        let opts = CompileOptions {
+            no_logsource,
+            ..CompileOptions::default()
+        };
+        Plan::from_rules(&set, &opts)
+    }
+
+    const RULES: &str = "title: a\nid: a\nlogsource: {product: windows, service: sysmon}\n\
+        detection: {s: {EventID: 29}, condition: s}\n---\n\
+        title: b\nid: b\nlogsource: {product: windows, service: sysmon}\n\
+        detection: {s: {EventID: [1, 10]}, condition: s}\n---\n\
+        title: c\nid: c\nlogsource: {product: windows, service: sysmon}\n\
+        detection: {s: {EventID: 10, TargetImage|endswith: '\\lsass.exe'}, condition: s}\n---\n\
+        title: d\nid: d\nlogsource: {product: windows, service: security}\n\
+        detection: {s: {EventID: 4624}, condition: s}\n";
+
+    /// A gate route keeps its literal-less rules apart and hands out, per
+    /// line, only those whose required EventID the line has.
+    #[test]
+    fn gate_route_picks_literal_less_rules_by_event_id() {
+        let p = plan(RULES, false);
+        let routes = Routes::new(&p, EngineKind::Rust, false);
+        assert_eq!(routes.mode(), Mode::Gate);
+        let mut cache = RouteCache::default();
+        let key = GateKey {
+            channel: "Microsoft-Windows-Sysmon/Operational",
+            event_id: Some(10),
+        };
+        let slot = routes.slot(&p, &mut cache, key).expect("a route");
+        let route = cache.route(slot);
+        assert!(route.has_always());
+        let eid = p.field_id("EventID").expect("EventID is read");
+        let picked = |v: serde_json::Value| {
+            let mut out = Vec::new();
+            route.always_rules_for(|f| (f == eid).then_some(&v), &mut out);
+            out.sort_unstable();
+            out
+        };
+        // a (29) and b (1, 10) have no literal; c has one; d is not admitted.
+        assert_eq!(picked(json!(10)), [1]);
+        assert_eq!(picked(json!(29)), [0]);
+        assert_eq!(picked(json!("1")), [1]);
+        assert!(picked(json!(4624)).is_empty());
+        // c is found by its literal, not tried on every line.
+        assert!(!picked(json!(10)).contains(&2));
+    }
+
+    /// Without logsources lines are routed by shape, to the rules whose
+    /// required fields the shape has; the plan's literal-less rules are
+    /// filtered by the route.
+    #[test]
+    fn shape_route_admits_rules_by_required_fields() {
+        let p = plan(RULES, true);
+        let routes = Routes::new(&p, EngineKind::Rust, false);
+        assert_eq!(routes.mode(), Mode::Shape);
+        let resolver = Resolver::new(&p.fields, &FieldMap::new());
+        let mut cache = RouteCache::default();
+        let mut shape = Vec::new();
+        assert!(crate::event::shape::shape(
+            br#"{"EventID":10,"SourceImage":"x"}"#,
+            &mut shape
+        ));
+        // Routed only from the SHAPE_ROUTE_AFTER-th line of the set on.
+        for _ in 1..SHAPE_ROUTE_AFTER {
+            assert_eq!(routes.shape_slot(&p, &resolver, &mut cache, &shape), None);
+        }
+        let slot = routes
+            .shape_slot(&p, &resolver, &mut cache, &shape)
+            .expect("a route");
+        let route = cache.route(slot);
+        // Every rule needs EventID; only c also needs TargetImage.
+        assert!(route.admits_always(0) && route.admits_always(1));
+        assert!(!route.admits_always(2));
+        // A line that has TargetImage (in any key order) admits c too.
+        let mut with_target = Vec::new();
+        assert!(crate::event::shape::shape(
+            br#"{"TargetImage":"y","EventID":10}"#,
+            &mut with_target
+        ));
+        let slot = (0..SHAPE_ROUTE_AFTER)
+            .find_map(|_| routes.shape_slot(&p, &resolver, &mut cache, &with_target))
+            .expect("a route");
+        assert!(cache.route(slot).admits_always(2));
+    }
+}
