@@ -31,7 +31,7 @@
 //! override of either (the scanner does not route then). The `peek_agrees`
 //! tests and the event_line fuzz target check it against the parser.
 
-use super::raw::{Span, members, skip_ws};
+use super::raw::{Span, member_spans, members, skip_ws};
 
 /// The raw gate inputs of one line: the channel as written (not folded) and
 /// the event id as `compile::gate_inputs` reads it.
@@ -47,12 +47,24 @@ pub struct GateKey<'a> {
 /// The channel and event id of `line` (one NDJSON line without its newline,
 /// BOM or trailing `\r`), or `None` when the walker is not certain.
 pub fn gate_key(line: &[u8]) -> Option<GateKey<'_>> {
+    gate_key_with_root(line, &mut Vec::new())
+}
+
+/// [`gate_key`], also appending the top-level members it walked to `root`
+/// as (key, value) spans, keys without their quotes: the member list of the
+/// line's object (`raw::RawIndex::adopt_root`), so that the line is not
+/// walked again to read its fields. What it appends is meaningful only when
+/// it answers `Some`.
+pub fn gate_key_with_root<'a>(line: &'a [u8], root: &mut Vec<(Span, Span)>) -> Option<GateKey<'a>> {
     let start = skip_ws(line, 0);
     if line.get(start) != Some(&b'{') {
         return None;
     }
     let mut top = Wanted::new(&[b"Event", b"winlog", b"System", b"Channel", b"EventID"]);
-    let end = members(line, start, &mut |k, v| top.see(k, v))?;
+    let end = member_spans(line, start, &mut |k, v| {
+        top.see(&line[k.0..k.1], v);
+        root.push((k, v));
+    })?;
     if skip_ws(line, end) != line.len() || top.duplicate {
         return None;
     }

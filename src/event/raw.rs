@@ -110,11 +110,16 @@ fn skip_nested(b: &[u8], i: usize) -> Option<usize> {
 /// the index after its `}`. `None` on a key with an escape or on structure
 /// it cannot follow.
 pub(crate) fn members(b: &[u8], i: usize, f: &mut dyn FnMut(&[u8], Span)) -> Option<usize> {
+    member_spans(b, i, &mut |k, v| f(&b[k.0..k.1], v))
+}
+
+/// [`members`] with each key as its span in `b` (without the quotes).
+pub(crate) fn member_spans(b: &[u8], i: usize, f: &mut dyn FnMut(Span, Span)) -> Option<usize> {
     let mut escaped_any = false;
     let end = members_raw(b, i, &mut |k, escaped, v| {
         escaped_any |= escaped;
         if !escaped_any {
-            f(&b[k.0..k.1], v);
+            f(k, v);
         }
     })?;
     (!escaped_any).then_some(end)
@@ -157,6 +162,26 @@ impl RawIndex {
     pub fn clear(&mut self) {
         self.objects.clear();
         self.members.clear();
+    }
+
+    /// Takes `members` (from `peek::gate_key_with_root`: every member of the
+    /// line's top-level object, none with an escaped key) as that object's
+    /// member list, so that it is not walked again. The index must be empty
+    /// (just cleared).
+    pub fn adopt_root(&mut self, line: &[u8], members: &[(Span, Span)]) {
+        debug_assert!(self.objects.is_empty(), "adopt_root on a used index");
+        let first = self.members.len();
+        self.members.extend_from_slice(members);
+        let spaced_key = members
+            .iter()
+            .any(|&(k, _)| memchr::memchr(b' ', &line[k.0..k.1]).is_some());
+        self.objects.push(Object {
+            start: skip_ws(line, 0),
+            first,
+            len: members.len(),
+            escaped_key: false,
+            spaced_key,
+        });
     }
 
     /// The index of the object at `line[start]` (which is `{`), reading its

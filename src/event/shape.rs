@@ -26,7 +26,7 @@
 //! order (a stable sort): parsing the shape keeps the last, as parsing the
 //! line does. Arrays are leaves because no field path enters an array. The `shape_agrees` tests check this against the parser.
 
-use super::raw::{members, skip_ws};
+use super::raw::{Span, member_spans, skip_ws};
 
 /// serde_json's recursion limit.
 const MAX_DEPTH: usize = 128;
@@ -35,19 +35,35 @@ const MAX_DEPTH: usize = 128;
 /// `out` (cleared first). False when the line's shape cannot be told from
 /// its bytes.
 pub fn shape(line: &[u8], out: &mut Vec<u8>) -> bool {
+    shape_with_root(line, out, &mut Vec::new())
+}
+
+/// [`shape`], also appending the top-level members it walked to `root` as
+/// (key, value) spans, as `peek::gate_key_with_root` does (meaningful only
+/// when it answers true).
+pub fn shape_with_root(line: &[u8], out: &mut Vec<u8>, root: &mut Vec<(Span, Span)>) -> bool {
     out.clear();
     let start = skip_ws(line, 0);
     if line.get(start) != Some(&b'{') {
         return false;
     }
-    match object(line, start, 1, true, out) {
+    match object(line, start, 1, Some(root), out) {
         Some(end) => skip_ws(line, end) == line.len(),
         None => false,
     }
 }
 
 /// Writes the shape of the object at `b[i]`; returns the index after it.
-fn object(b: &[u8], i: usize, depth: usize, top: bool, out: &mut Vec<u8>) -> Option<usize> {
+/// `root`: the top-level object's member list, to be filled (`None` below
+/// the top).
+fn object(
+    b: &[u8],
+    i: usize,
+    depth: usize,
+    mut root: Option<&mut Vec<(Span, Span)>>,
+    out: &mut Vec<u8>,
+) -> Option<usize> {
+    let top = root.is_some();
     if depth > MAX_DEPTH {
         return None;
     }
@@ -56,17 +72,21 @@ fn object(b: &[u8], i: usize, depth: usize, top: bool, out: &mut Vec<u8>) -> Opt
     let mut ok = true;
     // Each member's text in `out`: (key start, key end, member end).
     let mut spans: Vec<(usize, usize, usize)> = Vec::new();
-    let end = members(b, i, &mut |key, (vs, _)| {
+    let end = member_spans(b, i, &mut |(ks, ke), (vs, ve)| {
         if !ok {
             return;
         }
+        if let Some(root) = root.as_deref_mut() {
+            root.push(((ks, ke), (vs, ve)));
+        }
+        let key = &b[ks..ke];
         out.push(b'"');
         let k = out.len();
         out.extend_from_slice(key);
         let ke = out.len();
         out.extend_from_slice(b"\":");
         match b[vs] {
-            b'{' => ok = object(b, vs, depth + 1, false, out).is_some(),
+            b'{' => ok = object(b, vs, depth + 1, None, out).is_some(),
             b'"' if top && key == b"EventData" => ok = false,
             _ => out.push(b'0'),
         }

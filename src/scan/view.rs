@@ -20,7 +20,7 @@ use std::cell::{OnceCell, RefCell};
 use serde_json::Value as Json;
 
 use crate::compile::{EventSource, FieldId};
-use crate::event::raw::{Lookup, RawIndex};
+use crate::event::raw::{Lookup, RawIndex, Span};
 use crate::event::{self, Layout, Resolver};
 
 /// Per-worker storage behind the views of its lines.
@@ -40,6 +40,12 @@ impl Fields {
             index: RefCell::new(RawIndex::default()),
             document: OnceCell::new(),
         }
+    }
+
+    /// Takes the line's top-level members, walked already (see
+    /// `RawIndex::adopt_root`). Call right after [`Fields::reset`].
+    pub(super) fn adopt_root(&mut self, line: &[u8], members: &[(Span, Span)]) {
+        self.index.get_mut().adopt_root(line, members);
     }
 
     /// Forgets the last line's values.
