@@ -129,6 +129,30 @@ fn check_raw_readers(line: &[u8]) {
             Lookup::Unsure => {}
         }
     }
+    // An index that adopts the peek's (or the shape's) walk of the top level
+    // answers as the one that walked it.
+    for via_peek in [true, false] {
+        let mut root = Vec::new();
+        let ok = if via_peek {
+            peek::gate_key_with_root(line, &mut root).is_some()
+        } else {
+            shape::shape_with_root(line, &mut Vec::new(), &mut root)
+        };
+        if !ok {
+            continue;
+        }
+        let mut adopted = RawIndex::default();
+        adopted.adopt_root(line, &root);
+        assert_eq!(adopted.layout(line), Some(layout), "adopted layout");
+        for id in 0..names.len() as u32 {
+            assert_eq!(
+                resolver.locate(&mut adopted, line, layout, id),
+                resolver.locate(&mut index, line, layout, id),
+                "adopted root, {}",
+                names[id as usize]
+            );
+        }
+    }
 }
 
 fuzz_target!(|data: &[u8]| {

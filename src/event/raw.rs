@@ -518,6 +518,65 @@ mod tests {
         );
     }
 
+    /// An index that adopted the routing peek's (or the shape's) walk of
+    /// the top level answers every lookup as one that walked it itself.
+    #[test]
+    fn adopted_root_answers_as_a_walked_one() {
+        let names: Vec<String> = [
+            "EventID",
+            "Channel",
+            "Image",
+            "ThreatName",
+            "User",
+            "Deep",
+            "Nope",
+            "N",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let r = Resolver::new(&names, &FieldMap::new());
+        let lines = [
+            r##"{"Event":{"System":{"EventID":4104,"Channel":"C"},"EventData":{"Image":"x","Threat Name":"e"},"UserData":{"A":{"User":"a"}}}}"##,
+            r#"{"Channel":"Security","EventID":4624,"Threat Name":"t","Image":"a","Image":"b","N":[1]}"#,
+            r#"{"winlog":{"channel":"Security","event_id":1,"event_data":{"User":"u"}}}"#,
+            r#" {"System":{"EventID":{"Value":104},"Channel":"System"},"UserData":{"L":{"Deep":"d"}}} "#,
+        ];
+        let mut adopted_any = 0;
+        for line in lines {
+            let b = line.as_bytes();
+            let layout = {
+                let mut walked = RawIndex::default();
+                walked.layout(b)
+            };
+            for via in ["peek", "shape"] {
+                let mut root = Vec::new();
+                let ok = match via {
+                    "peek" => crate::event::peek::gate_key_with_root(b, &mut root).is_some(),
+                    _ => crate::event::shape::shape_with_root(b, &mut Vec::new(), &mut root),
+                };
+                if !ok {
+                    continue;
+                }
+                adopted_any += 1;
+                let mut adopted = RawIndex::default();
+                adopted.adopt_root(b, &root);
+                let mut walked = RawIndex::default();
+                assert_eq!(adopted.layout(b), layout, "{via}: {line}");
+                let layout = walked.layout(b).expect("a layout");
+                for id in 0..names.len() as u32 {
+                    assert_eq!(
+                        r.locate(&mut adopted, b, layout, id),
+                        r.locate(&mut walked, b, layout, id),
+                        "{via}: {line}: {}",
+                        names[id as usize]
+                    );
+                }
+            }
+        }
+        assert!(adopted_any >= 7, "{adopted_any}");
+    }
+
     #[test]
     fn unsure_where_parsing_could_differ() {
         // An escaped key may be any name.
