@@ -127,8 +127,8 @@ pub fn union(a: Option<LitSet>, b: Option<LitSet>) -> Option<LitSet> {
 pub type Cnf = Vec<LitSet>;
 
 /// At most this many sets per [`Cnf`]: the best are kept (dropping a set
-/// only weakens the requirement, so stays sound), and the prefilter packs a
-/// set's index into six bits.
+/// only weakens the requirement, so stays sound), which bounds the checks
+/// per proposed rule and the cost of pairing sets under `or`.
 pub const MAX_CLAUSES: usize = 8;
 
 /// Both sides' requirements hold.

@@ -621,8 +621,15 @@ fn compile_detection(
                     test,
                     literal_groups,
                 } = compile_item(it, intern, placeholders).map_err(CompileError::at(it.line))?;
-                and_cnf = literals::cnf_and(and_cnf, item_cnf(&test, literal_groups.as_deref()));
-                and_lits = literals::best(and_lits, item_literals(&test, literal_groups));
+                // The item's sets: the best one is its single set, all of
+                // them its part of the CNF.
+                let sets = item_cnf(&test, literal_groups.as_deref());
+                and_lits = sets
+                    .iter()
+                    .cloned()
+                    .map(Some)
+                    .fold(and_lits, literals::best);
+                and_cnf = literals::cnf_and(and_cnf, sets);
                 tests.push(test);
             }
             (alt_lits, alt_cnf) = if k == 0 {
@@ -653,34 +660,6 @@ fn compile_detection(
     } else {
         CCond::Or(ors)
     })
-}
-
-fn item_literals(
-    test: &ItemTest,
-    groups: Option<Vec<Vec<crate::sigma::value::SigmaString>>>,
-) -> Option<LitSet> {
-    let groups = groups?;
-    let ItemTest::Values {
-        all, negate: false, ..
-    } = test
-    else {
-        return None;
-    };
-    if groups.is_empty() {
-        return None;
-    }
-    if *all {
-        groups
-            .iter()
-            .map(|g| literals::any_of(g))
-            .fold(None, literals::best)
-    } else {
-        let mut acc = Vec::new();
-        for g in &groups {
-            acc.extend(literals::any_of(g)?);
-        }
-        Some(acc)
-    }
 }
 
 /// An item's requirement as a [`Cnf`]: under `all`, each value's variants
