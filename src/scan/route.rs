@@ -294,13 +294,7 @@ impl Routes {
             return None;
         }
         let route = self.route_of(plan, s.admitted.clone());
-        let entry = route.map(|route| CacheEntry {
-            scratch: route.prefilter.new_scratch(),
-            route,
-            key: None,
-        });
-        let slot = entry.is_some().then_some(cache.entries.len());
-        cache.entries.push(entry);
+        let slot = cache.add(route, None);
         cache.sets[set].slot = Some(slot);
         slot
     }
@@ -356,15 +350,13 @@ impl Routes {
             .filter(|&r| plan.rules[r as usize].admits(Some(&folded), key.event_id))
             .collect();
         let route = self.route_of(plan, admitted);
-        let entry = route.map(|route| CacheEntry {
-            scratch: route.prefilter.new_scratch(),
-            route,
-            key: Some((folded, key.event_id)),
-        });
-        let slot = cache.entries.len();
-        cache.entries.push(entry);
-        cache.slots.insert(cache.key.clone(), slot);
-        cache.entries[slot].as_ref().map(|_| slot)
+        let slot = cache.add(route, Some((folded, key.event_id)));
+        // Remembered either way (the entry just added): a key without a
+        // usable route is not looked up again.
+        cache
+            .slots
+            .insert(cache.key.clone(), cache.entries.len() - 1);
+        slot
     }
 }
 
@@ -405,6 +397,23 @@ struct CacheEntry {
 }
 
 impl RouteCache {
+    /// Adds an entry for `route` (with its gate key, if any) and returns
+    /// its slot, or `None` (and an empty entry) when there is no route.
+    fn add(
+        &mut self,
+        route: Option<Arc<Route>>,
+        key: Option<(String, Option<i64>)>,
+    ) -> Option<usize> {
+        let entry = route.map(|route| CacheEntry {
+            scratch: route.prefilter.new_scratch(),
+            route,
+            key,
+        });
+        let slot = entry.is_some().then_some(self.entries.len());
+        self.entries.push(entry);
+        slot
+    }
+
     /// The route in `slot` (from [`Routes::slot`]).
     pub fn route(&self, slot: usize) -> &Route {
         &self.entry(slot).route
