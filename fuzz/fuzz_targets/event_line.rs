@@ -3,7 +3,8 @@
 //! logsources (gate routing) and without (shape routing). Also checks the
 //! raw-line readers against the full parse directly: the routing peek
 //! (`event::peek`), the line's shape (`event::shape`) and lazy field
-//! location (`event::raw`).
+//! location (`event::raw`), and the fast validator against serde_json
+//! (`event::surely_object`).
 #![no_main]
 
 use std::io;
@@ -13,7 +14,7 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::Value as Json;
 use sigscan::compile::{CompileOptions, Plan};
 use sigscan::event::raw::{Lookup, RawIndex};
-use sigscan::event::{FieldMap, Layout, Resolver, parse_line, peek, shape};
+use sigscan::event::{FieldMap, Layout, Resolver, parse_line, peek, shape, surely_object};
 use sigscan::prefilter::EngineKind;
 use sigscan::scan::{Hit, HitSink, Input, InputSummary, ReadOptions, ScanOptions, Scanner, Source};
 use sigscan::sigma::RuleSet;
@@ -83,6 +84,14 @@ const FIELDS: &[&str] = &[
 ];
 
 fn check_raw_readers(line: &[u8]) {
+    // The fast validator says yes only where serde_json does.
+    let text = String::from_utf8_lossy(line);
+    if surely_object(text.as_bytes()) {
+        assert!(
+            serde_json::from_str::<Json>(&text).is_ok_and(|v| v.is_object()),
+            "surely_object accepted what serde_json rejects"
+        );
+    }
     let Ok(doc) = parse_line(line) else { return };
     let names: Vec<String> = FIELDS.iter().map(|s| s.to_string()).collect();
     let resolver = Resolver::new(&names, &FieldMap::new());

@@ -29,6 +29,9 @@
 pub mod peek;
 pub mod raw;
 pub mod shape;
+mod validate;
+
+pub use validate::{surely_object, validate_line};
 
 use std::collections::HashMap;
 
@@ -395,71 +398,6 @@ pub enum ParseError {
     /// JSON, but not an object.
     #[error("not a JSON object")]
     NotAnObject,
-}
-
-/// Checks that `line` parses as [`parse_line`] would parse it (same grammar,
-/// limits and error messages) without building the document: strings are
-/// read and dropped, objects are not built. Field values are then located
-/// with [`raw`] and parsed one by one.
-pub fn validate_line(line: &str) -> Result<(), ParseError> {
-    serde_json::from_str::<Validate>(line).map_err(|e| ParseError::Json(e.to_string()))?;
-    if line
-        .trim_start_matches([' ', '\t', '\r', '\n'])
-        .starts_with('{')
-    {
-        Ok(())
-    } else {
-        Err(ParseError::NotAnObject)
-    }
-}
-
-/// A JSON value read the way `serde_json::Value` reads it (through
-/// `deserialize_any`, so surrogate escapes, number ranges and the recursion
-/// limit are checked alike) and thrown away.
-struct Validate;
-
-impl<'de> serde::Deserialize<'de> for Validate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ValidateVisitor)
-    }
-}
-
-struct ValidateVisitor;
-
-impl<'de> serde::de::Visitor<'de> for ValidateVisitor {
-    type Value = Validate;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Validate, E> {
-        Ok(Validate)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Validate, E> {
-        Ok(Validate)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Validate, E> {
-        Ok(Validate)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Validate, E> {
-        Ok(Validate)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Validate, E> {
-        Ok(Validate)
-    }
-    fn visit_unit<E>(self) -> Result<Validate, E> {
-        Ok(Validate)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Validate, A::Error> {
-        while a.next_element::<Validate>()?.is_some() {}
-        Ok(Validate)
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Validate, A::Error> {
-        while a.next_key::<Validate>()?.is_some() {
-            a.next_value::<Validate>()?;
-        }
-        Ok(Validate)
-    }
 }
 
 /// Parses one line into an event. Invalid UTF-8 is decoded lossily (U+FFFD)

@@ -1,8 +1,8 @@
 //! Raw JSON walking: the few structural steps that field access needs,
 //! without building a document.
 //!
-//! A candidate line is validated by serde_json (`super::validate_line`,
-//! exact: the same grammar, limits and messages as a full parse), and then
+//! A candidate line is validated first (`super::validate_line`: serde_json's
+//! verdict, the same grammar, limits and messages as a full parse), and then
 //! only the values that rules ask for are located here and parsed on their
 //! own. Locating is cheap: a walk skips every value it is not looking for at
 //! memchr speed (strings jump from quote to quote), and each object's member

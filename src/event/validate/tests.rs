@@ -1,0 +1,168 @@
+use proptest::prelude::*;
+
+use super::*;
+
+/// serde_json's verdict alone: the reference `surely_object` is held to.
+fn serde_accepts(line: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(line).is_ok_and(|v| v.is_object())
+}
+
+/// `surely_object` says `fast`, and never yes where serde_json says no.
+fn check(line: &str, fast: bool) {
+    let surely = surely_object(line.as_bytes());
+    assert_eq!(surely, fast, "surely_object({line:?})");
+    if surely {
+        assert!(serde_accepts(line), "surely_object accepted {line:?}");
+    }
+    assert_eq!(
+        validate_line(line).is_ok(),
+        serde_accepts(line),
+        "validate_line({line:?}) differs from serde_json"
+    );
+}
+
+#[test]
+fn events_in_each_layout_are_recognised() {
+    for line in [
+        r#"{"Event":{"System":{"EventID":4688,"Channel":"Security"},"EventData":{"CommandLine":"cmd.exe /c \"whoami\"\r\n\t"}}}"#,
+        r#"{"winlog":{"event_id":1,"event_data":{"Image":"C:\\Windows\\x.exe"}},"@timestamp":"2020-01-01T00:00:00Z"}"#,
+        r#"  {"EventID":-12,"x":0.5,"y":[1,2,[],{}],"z":{},"n":null,"t":true,"f":false,"s":"\u00e9\/\b\f"}  "#,
+        "{\"a\":\"caf\u{e9} \u{200e}\u{ae}\",\"\":\"\"}\r\n",
+        r#"{"a":"\"\\"}"#,
+        r#"{"a" : [ 1 , "x" ] , "b" : { "c" : -0 }}"#,
+        "{}",
+        "{\"a\":\"\u{7f}\"}",
+    ] {
+        check(line, true);
+    }
+}
+
+#[test]
+fn invalid_lines_are_left_to_serde() {
+    for line in [
+        "",
+        "   ",
+        "[]",
+        "\"x\"",
+        "{",
+        "{\"a\":1",
+        "{\"a\":1}}",
+        "{\"a\":1} x",
+        "{\"a\":1,}",
+        "{\"a\" 1}",
+        "{a:1}",
+        "{\"a\":01}",
+        "{\"a\":1.}",
+        "{\"a\":-}",
+        "{\"a\":.5}",
+        "{\"a\":tru}",
+        "{\"a\":nul}",
+        "{\"a\":[1,]}",
+        "{\"a\":[1}",
+        "{\"a\":{]}",
+        "{\"a\":\"\t\"}",
+        "{\"a\":\"x\u{1}y\"}",
+        "{\"a\":\"\\x\"}",
+        "{\"a\":\"\\u12\"}",
+        "{\"a\":\"\\u12G4\"}",
+        "{\"a\":\"abc",
+        "{\"a\":\"abcdefghijklmnop\\",
+        "{\"a\":1}\u{b}",
+        "\u{feff}{}",
+    ] {
+        check(line, false);
+    }
+}
+
+#[test]
+fn what_serde_limits_is_left_to_serde() {
+    // Valid or not, serde_json decides: surrogates, exponents, depth.
+    for line in [
+        r#"{"a":"\ud83d\ude00"}"#,
+        r#"{"a":"\ud83d"}"#,
+        r#"{"a":"\uDC00x"}"#,
+        r#"{"a":1e3}"#,
+        r#"{"a":1E400}"#,
+        r#"{"a":2.5e-3}"#,
+    ] {
+        check(line, false);
+    }
+    let long = format!("{{\"a\":{}}}", "9".repeat(MAX_NUMBER_LEN + 1));
+    check(&long, false);
+    let fits = format!("{{\"a\":{}}}", "9".repeat(MAX_NUMBER_LEN));
+    check(&fits, true);
+    let nest = |d: usize| format!("{{\"a\":{}1{}}}", "[".repeat(d), "]".repeat(d));
+    check(&nest(MAX_DEPTH - 1), true);
+    check(&nest(MAX_DEPTH), false);
+    check(&nest(200), false);
+}
+
+#[test]
+fn specials_finds_the_first_quote_backslash_or_control_byte() {
+    // Naive reference over every position of each special byte, with
+    // bytes around it that borrow (0x00, 0x01) or have the high bit set.
+    for special in [b'"', b'\\', 0x00, 0x01, 0x1f] {
+        for pos in 0..8 {
+            for filler in [b'a', 0x20, 0x80, 0xff, b'!', b'#', b'[', b']'] {
+                let mut w = [filler; 8];
+                w[pos] = special;
+                // A second special byte above must not hide the first.
+                if pos < 7 {
+                    w[7] = 0;
+                }
+                let m = specials(u64::from_le_bytes(w));
+                assert_eq!(m.trailing_zeros() / 8, pos as u32, "{w:?}");
+            }
+        }
+    }
+    for filler in [b'a', 0x20, 0x7f, 0x80, 0xff, b'!', b'#', b']'] {
+        assert_eq!(specials(u64::from_le_bytes([filler; 8])), 0);
+    }
+}
+
+/// Small JSON-ish texts: valid documents, cut or with a byte changed.
+fn jsonish() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("1".to_string()),
+        Just("-0.25".to_string()),
+        Just("true".to_string()),
+        Just("null".to_string()),
+        "\"[a-z\\\\\"\\t/\u{e9}u0-9]{0,12}\"",
+        "\"\\\\u[0-9a-fA-F]{4}\"",
+    ];
+    let value = leaf.prop_recursive(4, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(","))),
+            prop::collection::vec(("[a-z]{0,3}", inner), 0..4).prop_map(|m| {
+                let members: Vec<String> =
+                    m.iter().map(|(k, v)| format!("\"{k}\" : {v}")).collect();
+                format!("{{ {} }}", members.join(","))
+            }),
+        ]
+    });
+    (value, any::<usize>(), any::<u8>(), 0..3u8).prop_map(|(v, at, byte, how)| {
+        let doc = format!("{{\"v\":{v}}}");
+        let at = at % (doc.len() + 1);
+        let mut b = doc.into_bytes();
+        match how {
+            0 => {}
+            1 => b.truncate(at),
+            _ => {
+                if at < b.len() {
+                    b[at] = byte & 0x7f;
+                }
+            }
+        }
+        String::from_utf8(b).unwrap()
+    })
+}
+
+proptest! {
+    #[test]
+    fn surely_object_never_accepts_what_serde_rejects(line in jsonish()) {
+        if surely_object(line.as_bytes()) {
+            prop_assert!(serde_accepts(&line), "{line:?}");
+        }
+        prop_assert_eq!(validate_line(&line).is_ok(), serde_accepts(&line));
+    }
+}
