@@ -385,22 +385,30 @@ proptest! {
 
     /// A `contains` rule on a substring of the event's string: every
     /// prefilter engine hits exactly when the exact evaluation alone does,
-    /// whichever way the event's JSON writer escaped the string.
+    /// whichever way the event's JSON writer escaped the string; unrouted,
+    /// and routed by its channel (`gated`: a line whose literal hides
+    /// behind an escape takes its route's rules, not its literals).
     #[test]
     fn prefilter_sound_under_json_escaping(
         s in nasty_string(),
         range in (0usize..13, 0usize..13),
         w in writer(),
+        gated in any::<bool>(),
     ) {
         let chars: Vec<char> = s.chars().collect();
         let (a, b) = (range.0.min(chars.len()), range.1.min(chars.len()));
         let (a, b) = (a.min(b), a.max(b));
         let needle: String = chars[a..b].iter().collect();
+        let (service, channel) = if gated {
+            (", service: security", "\"Channel\": \"Security\", ")
+        } else {
+            ("", "")
+        };
         let rule = format!(
-            "title: t\nlogsource: {{product: windows}}\ndetection:\n  sel:\n    F|contains: {}\n  condition: sel\n",
+            "title: t\nlogsource: {{product: windows{service}}}\ndetection:\n  sel:\n    F|contains: {}\n  condition: sel\n",
             yaml_quoted(&sigma_escape(&needle))
         );
-        let line = format!("{{\"F\": {}}}\n", json_string(&s, w));
+        let line = format!("{{{channel}\"F\": {}}}\n", json_string(&s, w));
         if let Some((engine, hits, reference)) = engine_disagreeing(&rule, &line) {
             prop_assert!(
                 false,

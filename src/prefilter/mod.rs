@@ -72,81 +72,26 @@ pub fn for_each_candidate_line<S: LiteralScanner>(
     ids: &mut Vec<u32>,
     mut on_line: impl FnMut(Range<usize>, &[u32]),
 ) {
-    for_each_candidate_line_lazy(scanner, haystack, false, scratch, ids, |range, ids| {
-        if let Some(ids) = ids {
-            on_line(range, ids);
-        }
-        ids.is_some()
-    });
-}
-
-/// [`for_each_candidate_line`] for callers that may not need a line's
-/// literal ids: each candidate line is first offered as
-/// `on_line(line_range, None)`; only when that returns `false` are its ids
-/// listed (the overlapping pass, the costly part on dense lines) and
-/// `on_line(line_range, Some(ids))` called. Logsource routing claims lines
-/// on the first call and lists their literals with a smaller automaton.
-///
-/// With `every_line`, for callers that route every line, the chunk-wide
-/// `find` is skipped and every non-empty line is offered with `None`,
-/// whether it holds a literal or not; the lines then offered with ids are
-/// the same as in the chunk-wide mode. The caller must be sound for
-/// claiming lines without any literal.
-pub fn for_each_candidate_line_lazy<S: LiteralScanner>(
-    scanner: &S,
-    haystack: &[u8],
-    every_line: bool,
-    scratch: &mut S::Scratch,
-    ids: &mut Vec<u32>,
-    mut on_line: impl FnMut(Range<usize>, Option<&[u32]>) -> bool,
-) {
     scanner.prepare(haystack, scratch);
     let mut pos = 0;
     while pos < haystack.len() {
-        let (line_start, line_end) = if every_line {
-            let end = memchr::memchr(b'\n', &haystack[pos..]).map_or(haystack.len(), |i| pos + i);
-            (pos, end)
-        } else {
-            let Some(end) = scanner.find(haystack, pos, scratch) else {
-                break;
-            };
-            // The occurrence ends at `end`; its last byte is `end - 1`, which
-            // is never a newline, so the line holding it is well defined.
-            let last = end.saturating_sub(1).max(pos);
-            let start = memchr::memrchr(b'\n', &haystack[pos..last]).map_or(pos, |i| pos + i + 1);
-            let end = memchr::memchr(b'\n', &haystack[last..]).map_or(haystack.len(), |i| last + i);
-            (start, end)
+        let Some(end) = scanner.find(haystack, pos, scratch) else {
+            break;
         };
+        // The occurrence ends at `end`; its last byte is `end - 1`, which is
+        // never a newline, so the line holding it is well defined.
+        let last = end.saturating_sub(1).max(pos);
+        let line_start = memchr::memrchr(b'\n', &haystack[pos..last]).map_or(pos, |i| pos + i + 1);
+        let line_end =
+            memchr::memchr(b'\n', &haystack[last..]).map_or(haystack.len(), |i| last + i);
         if line_end > line_start {
-            offer(
-                scanner,
-                haystack,
-                line_start..line_end,
-                scratch,
-                ids,
-                &mut on_line,
-            );
+            ids.clear();
+            scanner.literals_in(haystack, line_start..line_end, scratch, ids);
+            if !ids.is_empty() {
+                on_line(line_start..line_end, ids);
+            }
         }
         pos = line_end + 1;
-    }
-}
-
-/// Offers one line as `on_line(line, None)` and, unless that claims it,
-/// with its literal ids when it has any.
-fn offer<S: LiteralScanner>(
-    scanner: &S,
-    haystack: &[u8],
-    line: Range<usize>,
-    scratch: &mut S::Scratch,
-    ids: &mut Vec<u32>,
-    on_line: &mut impl FnMut(Range<usize>, Option<&[u32]>) -> bool,
-) {
-    if !on_line(line.clone(), None) {
-        ids.clear();
-        scanner.literals_in(haystack, line.clone(), scratch, ids);
-        if !ids.is_empty() {
-            on_line(line, Some(ids));
-        }
     }
 }
 
@@ -299,6 +244,24 @@ impl EngineKind {
         }
     }
 
+    /// The engine `self` builds: `Auto` resolved, and an error for
+    /// Hyperscan where it is not compiled in.
+    pub fn resolve(self) -> Result<EngineKind, BuildError> {
+        match self {
+            #[cfg(feature = "hyperscan")]
+            EngineKind::Auto => Ok(EngineKind::Hyperscan),
+            #[cfg(not(feature = "hyperscan"))]
+            EngineKind::Auto => Ok(EngineKind::Rust),
+            #[cfg(not(feature = "hyperscan"))]
+            EngineKind::Hyperscan => Err(BuildError(
+                "the hyperscan engine is not compiled in: rebuild with `--features hyperscan` \
+                 (needs libhyperscan-dev)"
+                    .into(),
+            )),
+            kind => Ok(kind),
+        }
+    }
+
     /// Whether the Hyperscan engine was compiled into this binary.
     pub fn hyperscan_available() -> bool {
         cfg!(feature = "hyperscan")
@@ -360,21 +323,15 @@ impl Prefilter {
                 aho::AhoScanner::new_exact(exact)?,
             )))
         };
-        match kind {
+        match kind.resolve()? {
             EngineKind::None => Ok(Prefilter::None),
-            EngineKind::Rust => rust(),
             #[cfg(feature = "hyperscan")]
-            EngineKind::Hyperscan | EngineKind::Auto => Ok(Prefilter::Hyperscan(
-                hyperscan::HsScanner::with_exact(caseless, exact)?,
-            )),
-            #[cfg(not(feature = "hyperscan"))]
-            EngineKind::Auto => rust(),
-            #[cfg(not(feature = "hyperscan"))]
-            EngineKind::Hyperscan => Err(BuildError(
-                "the hyperscan engine is not compiled in: rebuild with `--features hyperscan` \
-                 (needs libhyperscan-dev)"
-                    .into(),
-            )),
+            EngineKind::Hyperscan => Ok(Prefilter::Hyperscan(hyperscan::HsScanner::with_exact(
+                caseless, exact,
+            )?)),
+            // `Rust` (`resolve` never answers `Auto`, nor `Hyperscan`
+            // where it is not compiled in).
+            _ => rust(),
         }
     }
 
@@ -398,25 +355,24 @@ impl Prefilter {
         }
     }
 
-    /// Runs [`for_each_candidate_line_lazy`] with this engine. Returns
-    /// `false` (and calls nothing) for [`Prefilter::None`]: the caller must
-    /// then treat every line as a candidate.
+    /// Runs [`for_each_candidate_line`] with this engine. Returns `false`
+    /// (and calls nothing) for [`Prefilter::None`]: the caller must then
+    /// treat every line as a candidate.
     pub fn candidate_lines(
         &self,
         haystack: &[u8],
-        every_line: bool,
         scratch: &mut PrefilterScratch,
         ids: &mut Vec<u32>,
-        on_line: impl FnMut(Range<usize>, Option<&[u32]>) -> bool,
+        on_line: impl FnMut(Range<usize>, &[u32]),
     ) -> bool {
         match (self, scratch) {
             (Prefilter::Rust(s), PrefilterScratch::Rust(sc)) => {
-                for_each_candidate_line_lazy(s, haystack, every_line, sc, ids, on_line);
+                for_each_candidate_line(s, haystack, sc, ids, on_line);
                 true
             }
             #[cfg(feature = "hyperscan")]
             (Prefilter::Hyperscan(s), PrefilterScratch::Hyperscan(sc)) => {
-                for_each_candidate_line_lazy(s, haystack, every_line, sc, ids, on_line);
+                for_each_candidate_line(s, haystack, sc, ids, on_line);
                 true
             }
             (Prefilter::None, _) => false,

@@ -1,15 +1,16 @@
-//! The per-chunk hot loop: one prefilter pass over the whole chunk, then one
-//! pass over its lines.
+//! The per-chunk hot loop: one pass that lists the candidate lines, then
+//! one pass over all lines.
 //!
-//! 1. [`Scanner::collect_candidates`] runs the prefilter once over the raw
-//!    chunk (with shape routing, every line is offered instead). For each
-//!    line it reports, the rules to try are stamped into a per-worker list
-//!    (a generation counter per rule and per literal dedups them without
-//!    clearing anything per line): the rules of the literals the line holds,
-//!    or, for a line offered without its literals, the rules of its route
-//!    ([`super::route`]: by gate key, or by shape); a rule whose further
-//!    literal sets (`CompiledRule::also`) the line does not all show is
-//!    dropped again.
+//! 1. [`Scanner::collect_candidates`]: with routing, every line is offered
+//!    to its route ([`super::route`]: by gate key, or by shape), whose
+//!    automaton lists the line's literals; a line no route takes, or every
+//!    line without routing (one pass over the whole chunk), is searched with
+//!    the whole plan's prefilter. For each candidate line the rules to try
+//!    are stamped into a per-worker list (a generation counter per rule and
+//!    per literal dedups them without clearing anything per line): the
+//!    rules of the literals the line holds; a rule whose further literal
+//!    sets (`CompiledRule::also`) the line does not all show is dropped
+//!    again.
 //! 2. [`Scanner::walk_lines`] counts every line, checks the shape of the
 //!    lines no rule wants (`{…}`), and hands candidates to
 //!    [`Scanner::evaluate_line`], which validates the line, reads only the
@@ -25,7 +26,7 @@ use super::{Counts, Scanner, route, view};
 use crate::compile::{self, EventSource, LiteralTarget};
 use crate::event;
 use crate::event::raw::Span;
-use crate::prefilter::PrefilterScratch;
+use crate::prefilter::{Prefilter, PrefilterScratch};
 
 /// How many invalid lines per chunk are passed on with their reason.
 pub(super) const INVALID_SAMPLES_PER_CHUNK: usize = 8;
@@ -119,21 +120,27 @@ impl Stamps {
 
 /// Per-worker mutable state, reused across chunks.
 pub(super) struct Scratch {
-    prefilter: PrefilterScratch,
+    /// For the whole plan's prefilter, made on its first use.
+    prefilter: Option<PrefilterScratch>,
     ids: Vec<u32>,
-    stamps: Stamps,
-    cands: Vec<Cand>,
-    cand_rules: Vec<u32>,
+    lines: Lines,
     /// The always-evaluated rules that could match the current line.
     always: Vec<u32>,
     line_hits: Vec<u32>,
-    routes: route::RouteCache,
-    route_ids: Vec<u32>,
     fields: view::Fields,
     /// The event filter's field slot.
     filter_fields: view::Fields,
     /// A line with invalid UTF-8, decoded lossily (as the parser does).
     lossy: String,
+}
+
+/// The chunk's candidate lines, and what listing them needs.
+struct Lines {
+    stamps: Stamps,
+    cands: Vec<Cand>,
+    cand_rules: Vec<u32>,
+    routes: route::RouteCache,
+    route_ids: Vec<u32>,
     /// The current line's shape (shape routing).
     shape: Vec<u8>,
     /// The top-level members of the chunk's routed candidate lines (see
@@ -159,20 +166,22 @@ pub(super) struct ChunkOut {
 impl Scanner {
     pub(super) fn new_scratch(&self) -> Scratch {
         Scratch {
-            prefilter: self.prefilter.new_scratch(),
+            prefilter: None,
             ids: Vec::new(),
-            stamps: Stamps::new(self.plan.rules.len()),
-            cands: Vec::new(),
-            cand_rules: Vec::new(),
+            lines: Lines {
+                stamps: Stamps::new(self.plan.rules.len()),
+                cands: Vec::new(),
+                cand_rules: Vec::new(),
+                routes: route::RouteCache::default(),
+                route_ids: Vec::new(),
+                shape: Vec::new(),
+                roots: Vec::new(),
+            },
             always: Vec::new(),
             line_hits: Vec::new(),
-            routes: route::RouteCache::default(),
-            route_ids: Vec::new(),
             fields: view::Fields::new(self.plan.fields.len()),
             filter_fields: view::Fields::new(1),
             lossy: String::new(),
-            shape: Vec::new(),
-            roots: Vec::new(),
         }
     }
 
@@ -203,17 +212,66 @@ impl Scanner {
         out
     }
 
-    /// Runs the prefilter over `bytes` and lists the candidate lines in
-    /// `sc.cands` (in line order). Returns false when there is no prefilter
-    /// (`--engine none`): then every line is a candidate for every rule.
+    /// Lists the candidate lines of `bytes` in `sc.cands` (in line order).
+    /// Returns false when there is no prefilter (`--engine none`): then
+    /// every line is a candidate for every rule.
+    ///
+    /// Without routing, the whole plan's prefilter searches the chunk once.
+    /// With routing, every line is offered to its route (by gate key, or by
+    /// shape) first, and only the lines no route takes are searched, each on
+    /// its own, with the whole plan's prefilter.
     fn collect_candidates(&self, bytes: &[u8], sc: &mut Scratch) -> bool {
-        sc.cands.clear();
-        sc.cand_rules.clear();
-        sc.roots.clear();
-        let plan = &self.plan;
+        sc.lines.cands.clear();
+        sc.lines.cand_rules.clear();
+        sc.lines.roots.clear();
         let Scratch {
-            prefilter,
+            prefilter: scratch,
             ids,
+            lines,
+            ..
+        } = sc;
+        if self.routes.mode() == Mode::Off {
+            let prefilter = self.main_prefilter();
+            let scratch = scratch.get_or_insert_with(|| prefilter.new_scratch());
+            return prefilter.candidate_lines(bytes, scratch, ids, |range, ids| {
+                self.literal_line(bytes, range, ids, lines)
+            });
+        }
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+            if end > pos && !self.route_line(bytes, pos..end, lines) {
+                // PERF: the whole plan's prefilter is built only when the
+                // first line no route takes needs it (`main_prefilter`).
+                let prefilter = self.main_prefilter();
+                let scratch = scratch.get_or_insert_with(|| prefilter.new_scratch());
+                ids.clear();
+                prefilter.literals_of_line(&bytes[pos..end], scratch, ids);
+                if let Prefilter::None = prefilter {
+                    // It could not be built (see `main_prefilter`): every
+                    // rule, as without a prefilter.
+                    lines.cands.push(Cand {
+                        start: pos,
+                        rules: 0..0,
+                        all: true,
+                        route: None,
+                        root: 0..0,
+                    });
+                } else if !ids.is_empty() {
+                    self.literal_line(bytes, pos..end, ids, lines);
+                }
+            }
+            pos = end + 1;
+        }
+        true
+    }
+
+    /// Offers the line `range` to its route; false when no route takes it
+    /// (no gate key, a shape without a route yet).
+    fn route_line(&self, bytes: &[u8], range: std::ops::Range<usize>, lines: &mut Lines) -> bool {
+        let plan = &self.plan;
+        let routes = &self.routes;
+        let Lines {
             stamps,
             cands,
             cand_rules,
@@ -221,99 +279,108 @@ impl Scanner {
             route_ids,
             shape,
             roots,
-            ..
-        } = sc;
-        let routes = &self.routes;
-        let mode = routes.mode();
-        let has_fallback = !plan.exact_literals.is_empty();
-        // Shape routing routes every line (every line is evaluated anyway,
-        // see `Routes::new`): the chunk-wide search would find nearly all.
-        self.prefilter
-            .candidate_lines(bytes, mode == Mode::Shape, prefilter, ids, |range, ids| {
-                let first = cand_rules.len();
-                let Some(ids) = ids else {
-                    // Offered without its literals: route it if we can.
-                    if mode == Mode::Off {
-                        return false;
-                    }
-                    let line = strip_line(&bytes[range.clone()]);
-                    if has_fallback && compile::literals::needs_fallback(line) {
-                        return false;
-                    }
-                    let root_first = roots.len();
-                    let slot = if mode == Mode::Gate {
-                        // PERF: the peek's (or the shape's) walk of the top
-                        // level is kept and adopted by the line's field
-                        // index: one walk, not two (`RawIndex::adopt_root`;
-                        // Mordor with logsource, one thread: 6.6 s -> 6.2 s
-                        // of user time).
-                        event::peek::gate_key_with_root(line, roots)
-                            .and_then(|key| routes.slot(plan, route_cache, key))
-                    } else if event::shape::shape_with_root(line, shape, roots) {
-                        routes.shape_slot(plan, &self.resolver, route_cache, shape)
-                    } else {
-                        None
-                    };
-                    let Some(slot) = slot else {
-                        roots.truncate(root_first);
-                        return false;
-                    };
-                    stamps.next_line();
-                    route_ids.clear();
-                    route_cache.literals(slot, line, route_ids);
-                    let route = route_cache.route(slot);
-                    for &id in route_ids.iter() {
-                        if stamps.first_sight(id) {
-                            stamps.add(route.targets(id).iter().copied(), cand_rules);
-                        }
-                    }
-                    stamps.keep_complete(route.also_ids(), cand_rules, first);
+        } = lines;
+        let first = cand_rules.len();
+        let line = strip_line(&bytes[range.clone()]);
+        let root_first = roots.len();
+        let slot = if routes.mode() == Mode::Gate {
+            // PERF: the peek's (or the shape's) walk of the top level is
+            // kept and adopted by the line's field index: one walk, not two
+            // (`RawIndex::adopt_root`; Mordor with logsource, one thread:
+            // 6.6 s -> 6.2 s of user time).
+            event::peek::gate_key_with_root(line, roots)
+                .and_then(|key| routes.slot(plan, route_cache, key))
+        } else if event::shape::shape_with_root(line, shape, roots) {
+            routes.shape_slot(plan, &self.resolver, route_cache, shape)
+        } else {
+            None
+        };
+        let Some(slot) = slot else {
+            roots.truncate(root_first);
+            return false;
+        };
+        stamps.next_line();
+        let route = route_cache.route(slot);
+        if !plan.exact_literals.is_empty() && compile::literals::needs_fallback(line) {
+            // Its literals may hide behind escapes: every rule of the route
+            // that has literals. PERF: before, such a line (1,367 on Mordor,
+            // `\u0027` in messages) took the whole plan's prefilter and was
+            // tried against every rule; now the gate alone narrows it, and
+            // with logsources no line of Mordor needs that prefilter.
+            stamps.add(route.literal_rules().iter().copied(), cand_rules);
+        } else {
+            route_ids.clear();
+            route_cache.literals(slot, line, route_ids);
+            let route = route_cache.route(slot);
+            for &id in route_ids.iter() {
+                if stamps.first_sight(id) {
+                    stamps.add(route.targets(id).iter().copied(), cand_rules);
+                }
+            }
+            stamps.keep_complete(route.also_ids(), cand_rules, first);
+        }
+        let route = route_cache.route(slot);
 
-                    // A line is a candidate for the route's always-evaluated
-                    // rules too (picked by its EventID in `evaluate_line`); a
-                    // shape-routed line even without rules: the plan's
-                    // always-evaluated rules are filtered by the route.
-                    if cand_rules.len() > first || route.has_always() || mode == Mode::Shape {
-                        cands.push(Cand {
-                            start: range.start,
-                            rules: first..cand_rules.len(),
-                            all: false,
-                            route: Some(slot),
-                            root: root_first..roots.len(),
-                        });
-                    } else {
-                        roots.truncate(root_first);
-                    }
-                    return true;
-                };
-                stamps.next_line();
-                let mut fallback = false;
-                for &id in ids {
-                    if !stamps.first_sight(id) {
-                        continue;
-                    }
-                    match &plan.literal_targets[id as usize] {
-                        LiteralTarget::Rules(rules) => {
-                            stamps.add(rules.iter().copied(), cand_rules)
-                        }
-                        LiteralTarget::Fallback => fallback = true,
-                    }
-                }
-                stamps.keep_complete(&plan.also_ids, cand_rules, first);
-                let all = fallback && compile::literals::needs_fallback(&bytes[range.clone()]);
-                if all || cand_rules.len() > first {
-                    cands.push(Cand {
-                        start: range.start,
-                        rules: first..cand_rules.len(),
-                        all,
-                        route: None,
-                        root: 0..0,
-                    });
-                } else {
-                    cand_rules.truncate(first);
-                }
-                true
-            })
+        // A line is a candidate for the route's always-evaluated rules too
+        // (picked by its EventID in `evaluate_line`); a shape-routed line
+        // even without rules: the plan's always-evaluated rules are filtered
+        // by the route.
+        if cand_rules.len() > first || route.has_always() || routes.mode() == Mode::Shape {
+            cands.push(Cand {
+                start: range.start,
+                rules: first..cand_rules.len(),
+                all: false,
+                route: Some(slot),
+                root: root_first..roots.len(),
+            });
+        } else {
+            roots.truncate(root_first);
+        }
+        true
+    }
+
+    /// Lists the line `range`, which holds the whole plan's literals `ids`,
+    /// with the rules of those literals (every rule when it needs the
+    /// byte-exact fallback).
+    fn literal_line(
+        &self,
+        bytes: &[u8],
+        range: std::ops::Range<usize>,
+        ids: &[u32],
+        lines: &mut Lines,
+    ) {
+        let plan = &self.plan;
+        let Lines {
+            stamps,
+            cands,
+            cand_rules,
+            ..
+        } = lines;
+        let first = cand_rules.len();
+        stamps.next_line();
+        let mut fallback = false;
+        for &id in ids {
+            if !stamps.first_sight(id) {
+                continue;
+            }
+            match &plan.literal_targets[id as usize] {
+                LiteralTarget::Rules(rules) => stamps.add(rules.iter().copied(), cand_rules),
+                LiteralTarget::Fallback => fallback = true,
+            }
+        }
+        stamps.keep_complete(&plan.also_ids, cand_rules, first);
+        let all = fallback && compile::literals::needs_fallback(&bytes[range.clone()]);
+        if all || cand_rules.len() > first {
+            cands.push(Cand {
+                start: range.start,
+                rules: first..cand_rules.len(),
+                all,
+                route: None,
+                root: 0..0,
+            });
+        } else {
+            cand_rules.truncate(first);
+        }
     }
 
     /// Counts every line of `bytes` and evaluates the candidates.
@@ -326,7 +393,7 @@ impl Scanner {
             let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
             let line = strip_line(&bytes[pos..end]);
             rel += 1;
-            let cand = if ci < sc.cands.len() && sc.cands[ci].start == pos {
+            let cand = if ci < sc.lines.cands.len() && sc.lines.cands[ci].start == pos {
                 ci += 1;
                 Some(ci - 1)
             } else {
@@ -364,11 +431,11 @@ impl Scanner {
         out: &mut ChunkOut,
     ) {
         let plan = &self.plan;
-        let cand = cand.map(|i| &sc.cands[i]);
+        let cand = cand.map(|i| &sc.lines.cands[i]);
         let rules: &[u32] = match cand {
             _ if !prefiltered => &self.all_rules,
             Some(c) if c.all => &self.all_rules,
-            Some(c) => &sc.cand_rules[c.rules.clone()],
+            Some(c) => &sc.lines.cand_rules[c.rules.clone()],
             None => &[],
         };
         let with_always = prefiltered && !cand.is_some_and(|c| c.all);
@@ -401,13 +468,13 @@ impl Scanner {
         sc.fields.reset();
         // The adopted spans are offsets into `line`: only when `text` is it.
         if let Some(c) = cand.filter(|c| is_line && !c.root.is_empty()) {
-            sc.fields.adopt_root(line, &sc.roots[c.root.clone()]);
+            sc.fields.adopt_root(line, &sc.lines.roots[c.root.clone()]);
         }
         let view = view::View::new(text, &self.resolver, &sc.fields);
         let gate_in = compile::gate_inputs(&view);
         let misrouted = cand
             .and_then(|c| c.route)
-            .is_some_and(|slot| !sc.routes.key_is(slot, &gate_in));
+            .is_some_and(|slot| !sc.lines.routes.key_is(slot, &gate_in));
         debug_assert!(
             !misrouted,
             "BUG: peeked gate key differs from the parsed one"
@@ -416,7 +483,9 @@ impl Scanner {
         // PERF: only the always-evaluated rules keyed by this line's EventID
         // (`compile::AlwaysIndex`, which says what it measured).
         sc.always.clear();
-        let route = cand.and_then(|c| c.route).map(|slot| sc.routes.route(slot));
+        let route = cand
+            .and_then(|c| c.route)
+            .map(|slot| sc.lines.routes.route(slot));
         if with_always && !misrouted && !plan.always.is_empty() {
             plan.always_index
                 .rules_for(|f| view.field(f), &mut sc.always);

@@ -14,7 +14,9 @@
 //!   ones with literals behind the route's automaton, the rest (guarded only
 //!   by their channel, or by nothing) in an always-evaluate list, since the
 //!   route already is their gate. Keys with the same admitted rules share
-//!   one route (a log has a few dozen keys).
+//!   one route (a log has a few dozen keys). Every line is offered to its
+//!   route; only lines without a usable key are searched with the whole
+//!   plan's automaton, which is built for the first of them.
 //! - **Shape** ([`Mode::Shape`], `--no-logsource`): the line's keys
 //!   (`event::shape`, exact or nothing). A route holds the rules whose
 //!   required fields (`CompiledRule::required_fields`) the shape has: a
@@ -25,7 +27,7 @@
 //!   always-evaluated rules are filtered by the route too. A log has a long
 //!   tail of rare shapes, so a set of admitted rules gets its automaton
 //!   only from its [`SHAPE_ROUTE_AFTER`]th line on (per worker); until then
-//!   its lines take the unrouted path.
+//!   its lines take the unrouted path (the whole plan's automaton).
 //!
 //! Routes are built once per admitted set, outside the lock that guards
 //! the map (a `OnceLock` per set), and each worker keeps its own scratch
@@ -37,9 +39,11 @@
 //! provided the key is the parsed event's: the peek and the shape answer
 //! only when certain, and a gate-routed line that is parsed is checked
 //! against its parsed gate inputs (a mismatch, a bug, evaluates every
-//! rule). A line routed without any literal of the whole set (shape mode)
-//! adds no rule that could match it: its route's rules are found by their
-//! literals, which the whole set holds too.
+//! rule). A line routed without any literal of the whole set adds no rule
+//! that could match it: its route's rules are found by their literals,
+//! which the whole set holds too. A line whose literals may hide behind
+//! JSON escapes (`literals::needs_fallback`) is tried against every rule of
+//! its route that has literals.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -56,6 +60,10 @@ pub struct Route {
     /// Literal id → rules it stands for (the first of their literal sets,
     /// `CompiledRule::clauses(true)`).
     targets: Vec<Vec<u32>>,
+    /// The admitted rules with literals: all of them are tried on a line
+    /// whose literals could hide behind JSON escapes (see
+    /// `literals::needs_fallback`), whatever its literals.
+    literal_rules: Vec<u32>,
     /// Per rule of the plan, its further literal sets as this route's
     /// literal ids (see `Plan::also_ids`).
     also_ids: Vec<Vec<Vec<u32>>>,
@@ -81,6 +89,7 @@ impl Route {
         let mut targets: Vec<Vec<u32>> = Vec::new();
         let mut index: HashMap<&[u8], usize> = HashMap::new();
         let mut always = Vec::new();
+        let mut literal_rules = Vec::new();
         for &r in admitted {
             let Some(first) = plan.rules[r as usize].clauses(by_gate).first().copied() else {
                 // The plan's own always-evaluated rules (no literal at all)
@@ -90,6 +99,7 @@ impl Route {
                 }
                 continue;
             };
+            literal_rules.push(r);
             for lit in first {
                 let slot = *index.entry(lit.as_slice()).or_insert_with(|| {
                     literals.push(lit.clone());
@@ -108,7 +118,14 @@ impl Route {
                 index.get(l).map(|&i| i as u32)
             });
         }
-        let prefilter = Prefilter::build(engine, &literals, &[]).ok()?;
+        // A route without literals (a channel no detection literal is
+        // admitted for) lists none on any line: its lines are candidates
+        // only for its always-evaluated rules.
+        let prefilter = if literals.is_empty() {
+            Prefilter::None
+        } else {
+            Prefilter::build(engine, &literals, &[]).ok()?
+        };
         let mut admitted_mask = Vec::new();
         if !by_gate {
             admitted_mask = vec![false; plan.rules.len()];
@@ -119,6 +136,7 @@ impl Route {
         Some(Route {
             prefilter,
             targets,
+            literal_rules,
             also_ids,
             admitted: admitted_mask,
             has_always: !always.is_empty(),
@@ -129,6 +147,11 @@ impl Route {
     /// The rules literal `id` of this route stands for.
     pub fn targets(&self, id: u32) -> &[u32] {
         &self.targets[id as usize]
+    }
+
+    /// The admitted rules with literals.
+    pub fn literal_rules(&self) -> &[u32] {
+        &self.literal_rules
     }
 
     /// Per rule, its further literal sets as this route's literal ids.
