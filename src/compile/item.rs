@@ -8,6 +8,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 
+use super::lazy_regex::{self, LazyRegex};
 use super::matcher::{Cidr as CidrNet, CmpOp, TimePart, ValueMatcher};
 use super::pattern::StrMatcher;
 use super::regex_literals;
@@ -246,22 +247,18 @@ fn compile_value(item: &Item, v: &Value, placeholders: &Placeholders) -> Result<
                 m => return Err(format!("modifier {m:?} cannot follow `re`")),
             }
         }
-        let re = regex::RegexBuilder::new(&pattern)
-            .case_insensitive(b.0)
-            .multi_line(b.1)
-            .dot_matches_new_line(b.2)
-            .size_limit(16 << 20)
-            .build()
-            .map_err(|e| format!("regex does not compile: {}", one_line(&e.to_string())))?;
-        // Strings one of which every match holds (`regex_literals`), as
-        // plain variants: `literals::any_of` keeps the best safe piece of
-        // each, or declines for the item if one has none.
         let flags = regex_literals::Flags {
             case_insensitive: b.0,
             multi_line: b.1,
             dot_matches_new_line: b.2,
         };
-        let lits = regex_literals::required_literals(&pattern, flags)
+        let no_compile = |e: String| format!("regex does not compile: {}", one_line(&e));
+        let hir = lazy_regex::parse(&pattern, flags).map_err(no_compile)?;
+        let re = LazyRegex::new(&pattern, flags, &hir).map_err(no_compile)?;
+        // Strings one of which every match holds (`regex_literals`), as
+        // plain variants: `literals::any_of` keeps the best safe piece of
+        // each, or declines for the item if one has none.
+        let lits = regex_literals::required_literals(&hir)
             .map(|l| l.iter().map(|s| SigmaString::literal(s)).collect());
         return Ok((vec![ValueMatcher::Re(re)], lits));
     }

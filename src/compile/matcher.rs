@@ -111,8 +111,8 @@ pub enum ValueMatcher {
     Bool(bool),
     /// Field missing or null.
     Null,
-    /// A regular expression (substring search).
-    Re(regex::Regex),
+    /// A regular expression (substring search), compiled on first use.
+    Re(super::lazy_regex::LazyRegex),
     /// An IP network.
     Cidr(Cidr),
     /// `lt`/`lte`/`gt`/`gte`.
@@ -323,7 +323,11 @@ mod tests {
 
     #[test]
     fn regex_and_strings_see_booleans_as_text() {
-        let re = ValueMatcher::Re(regex::Regex::new("^tru").unwrap());
+        let flags = super::super::regex_literals::Flags::default();
+        let hir = super::super::lazy_regex::parse("^tru", flags).unwrap();
+        let re = ValueMatcher::Re(
+            super::super::lazy_regex::LazyRegex::new("^tru", flags, &hir).unwrap(),
+        );
         assert!(re.matches(&json!(true)));
         assert!(!re.matches(&json!(false)));
     }

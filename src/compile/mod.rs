@@ -15,6 +15,7 @@ mod always;
 mod eval;
 pub mod fold;
 pub mod item;
+pub mod lazy_regex;
 pub mod literals;
 pub mod matched;
 pub mod matcher;

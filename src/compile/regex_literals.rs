@@ -2,10 +2,10 @@
 //! regular expression contains, so the prefilter can skip lines for a rule
 //! whose only selective item is a regex.
 //!
-//! [`required_literals`] parses the pattern with `regex-syntax` under the
-//! flags `item::compile_value` gives the `regex::Regex` (the same parser the
-//! `regex` crate runs, so the same HIR, normalisations included) and walks
-//! the HIR bottom-up. For every node it computes two facts about the
+//! [`required_literals`] takes the pattern as `regex-syntax` parses it under
+//! the flags `item::compile_value` gives the regex (`lazy_regex::parse`: the
+//! same parser the `regex` crate runs, so the same HIR, normalisations
+//! included) and walks the HIR bottom-up. For every node it computes two facts about the
 //! strings the node can match:
 //!
 //! - `exact`: a small finite set that holds every matched string,
@@ -96,19 +96,12 @@ pub struct Flags {
     pub dot_matches_new_line: bool,
 }
 
-/// Strings one of which every match of `pattern` contains, ASCII-caselessly
+/// Strings one of which every match of `hir` contains, ASCII-caselessly
 /// (lines holding a [`FOLDS_TO_ASCII`] character excepted; see the module
 /// documentation), or `None` when that cannot be proved. Strings are
 /// lowercased, non-empty, sorted and distinct.
-pub fn required_literals(pattern: &str, flags: Flags) -> Option<Vec<String>> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .case_insensitive(flags.case_insensitive)
-        .multi_line(flags.multi_line)
-        .dot_matches_new_line(flags.dot_matches_new_line)
-        .build()
-        .parse(pattern)
-        .ok()?;
-    let set = analyse(&hir).req?;
+pub fn required_literals(hir: &Hir) -> Option<Vec<String>> {
+    let set = analyse(hir).req?;
     if set.is_empty() || set.len() > MAX_LITERALS || set.iter().any(Vec::is_empty) {
         return None;
     }

@@ -5,8 +5,13 @@ use proptest::prelude::*;
 
 use super::*;
 
+/// The pattern's required literals; `None` for one that does not parse.
+fn required(pattern: &str, flags: Flags) -> Option<Vec<String>> {
+    required_literals(&crate::compile::lazy_regex::parse(pattern, flags).ok()?)
+}
+
 fn lits(pattern: &str) -> Option<Vec<String>> {
-    required_literals(pattern, Flags::default())
+    required(pattern, Flags::default())
 }
 
 fn lits_i(pattern: &str) -> Option<Vec<String>> {
@@ -14,7 +19,7 @@ fn lits_i(pattern: &str) -> Option<Vec<String>> {
         case_insensitive: true,
         ..Flags::default()
     };
-    required_literals(pattern, flags)
+    required(pattern, flags)
 }
 
 fn v(s: &[&str]) -> Option<Vec<String>> {
@@ -140,8 +145,8 @@ fn flags_reach_the_parser() {
         multi_line: true,
         dot_matches_new_line: true,
     };
-    assert_eq!(required_literals("^Foo.bar$", all), v(&["foo"]));
-    assert_eq!(required_literals("(?-i)^Foo.barz$", all), v(&["barz"]));
+    assert_eq!(required("^Foo.bar$", all), v(&["foo"]));
+    assert_eq!(required("(?-i)^Foo.barz$", all), v(&["barz"]));
 }
 
 // ---------------------------------------------------------------------------
@@ -315,7 +320,7 @@ proptest! {
     fn every_match_holds_a_literal(n in node(), f in flags(), seed in any::<u64>()) {
         let pattern = to_regex(&n);
         let re = build(&pattern, f);
-        let Some(lits) = required_literals(&pattern, f) else { return Ok(()) };
+        let Some(lits) = required(&pattern, f) else { return Ok(()) };
         prop_assert!(!lits.is_empty() && lits.iter().all(|l| !l.is_empty()));
         let mut rng = Rng(seed | 1);
         for _ in 0..16 {
@@ -342,7 +347,7 @@ proptest! {
     #[test]
     fn exhaustive_short_haystacks(n in node(), f in flags()) {
         let pattern = to_regex(&n);
-        let Some(lits) = required_literals(&pattern, f) else { return Ok(()) };
+        let Some(lits) = required(&pattern, f) else { return Ok(()) };
         let re = build(&pattern, f);
         let mut alphabet: Vec<char> = vec!['z'];
         for c in pattern.chars().filter(|c| ALPHABET.contains(c)) {
