@@ -72,6 +72,27 @@ pub fn for_each_candidate_line<S: LiteralScanner>(
     ids: &mut Vec<u32>,
     mut on_line: impl FnMut(Range<usize>, &[u32]),
 ) {
+    for_each_candidate_line_lazy(scanner, haystack, scratch, ids, |range, ids| {
+        if let Some(ids) = ids {
+            on_line(range, ids);
+        }
+        ids.is_some()
+    });
+}
+
+/// [`for_each_candidate_line`] for callers that may not need a line's
+/// literal ids: each candidate line is first offered as
+/// `on_line(line_range, None)`; only when that returns `false` are its ids
+/// listed (the overlapping pass, the costly part on dense lines) and
+/// `on_line(line_range, Some(ids))` called. Logsource routing claims lines
+/// on the first call and lists their literals with a smaller automaton.
+pub fn for_each_candidate_line_lazy<S: LiteralScanner>(
+    scanner: &S,
+    haystack: &[u8],
+    scratch: &mut S::Scratch,
+    ids: &mut Vec<u32>,
+    mut on_line: impl FnMut(Range<usize>, Option<&[u32]>) -> bool,
+) {
     scanner.prepare(haystack, scratch);
     let mut pos = 0;
     while pos < haystack.len() {
@@ -84,11 +105,12 @@ pub fn for_each_candidate_line<S: LiteralScanner>(
         let line_start = memchr::memrchr(b'\n', &haystack[pos..last]).map_or(pos, |i| pos + i + 1);
         let line_end =
             memchr::memchr(b'\n', &haystack[last..]).map_or(haystack.len(), |i| last + i);
-        if line_end > line_start {
+        let line = line_start..line_end;
+        if !line.is_empty() && !on_line(line.clone(), None) {
             ids.clear();
-            scanner.literals_in(haystack, line_start..line_end, scratch, ids);
+            scanner.literals_in(haystack, line.clone(), scratch, ids);
             if !ids.is_empty() {
-                on_line(line_start..line_end, ids);
+                on_line(line, Some(ids));
             }
         }
         pos = line_end + 1;
@@ -355,24 +377,24 @@ impl Prefilter {
         }
     }
 
-    /// Runs [`for_each_candidate_line`] with this engine. Returns `false`
-    /// (and calls nothing) for [`Prefilter::None`]: the caller must then
-    /// treat every line as a candidate.
+    /// Runs [`for_each_candidate_line_lazy`] with this engine. Returns
+    /// `false` (and calls nothing) for [`Prefilter::None`]: the caller must
+    /// then treat every line as a candidate.
     pub fn candidate_lines(
         &self,
         haystack: &[u8],
         scratch: &mut PrefilterScratch,
         ids: &mut Vec<u32>,
-        on_line: impl FnMut(Range<usize>, &[u32]),
+        on_line: impl FnMut(Range<usize>, Option<&[u32]>) -> bool,
     ) -> bool {
         match (self, scratch) {
             (Prefilter::Rust(s), PrefilterScratch::Rust(sc)) => {
-                for_each_candidate_line(s, haystack, sc, ids, on_line);
+                for_each_candidate_line_lazy(s, haystack, sc, ids, on_line);
                 true
             }
             #[cfg(feature = "hyperscan")]
             (Prefilter::Hyperscan(s), PrefilterScratch::Hyperscan(sc)) => {
-                for_each_candidate_line(s, haystack, sc, ids, on_line);
+                for_each_candidate_line_lazy(s, haystack, sc, ids, on_line);
                 true
             }
             (Prefilter::None, _) => false,
