@@ -167,3 +167,43 @@ proptest! {
         prop_assert_eq!(validate_line(&line).is_ok(), serde_accepts(&line));
     }
 }
+
+/// `string_end` by bytes, as the grammar reads it.
+fn naive_string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        match *b.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' => i = escape_end(b, i)?,
+            0..0x20 => return None,
+            _ => i += 1,
+        }
+    }
+}
+
+#[test]
+fn string_end_agrees_with_a_byte_loop_at_every_offset() {
+    // Each special sequence at each offset of strings up to 40 bytes, so
+    // every case of the two-word, one-word and byte steps is met.
+    for special in [
+        &b"\""[..],
+        b"\\n\"",
+        b"\\u00e9\"",
+        b"\\x\"",
+        b"\x01\"",
+        b"\\",
+    ] {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut s = vec![b'a'; len];
+                s.splice(at..at, special.iter().copied());
+                s.extend_from_slice(b"\"tail");
+                assert_eq!(
+                    string_end(&s, 0),
+                    naive_string_end(&s, 0),
+                    "{:?}",
+                    String::from_utf8_lossy(&s)
+                );
+            }
+        }
+    }
+}
