@@ -102,10 +102,12 @@ table() { # corpus label, file, events, then rows "name|secs|hits"
   for row in "$@"; do
     IFS='|' read -r name t hits <<< "$row"
     local gbs evs vrg vraw
-    gbs=$(echo "scale=2; $bytes/1000000000/$t" | bc -l)
+    gbs=$(echo "$bytes/1000000000/$t" | bc -l | xargs printf '%.2f')
     evs=$(echo "$events/$t" | bc -l | xargs printf '%.0f')
-    vrg=$([ -n "$rg_t" ] && echo "scale=2; $rg_t/$t" | bc -l | xargs printf '%.2fx' || echo -)
-    vraw=$([ -n "$raw_t" ] && echo "scale=2; $raw_t/$t" | bc -l | xargs printf '%.2fx' || echo -)
+    vrg=$([ -n "$rg_t" ] && echo "$rg_t/$t" | bc -l | xargs printf '%.2fx' || echo -)
+    vraw=$([ -n "$raw_t" ] && echo "$raw_t/$t" | bc -l | xargs printf '%.2fx' || echo -)
+    # The compile alone reads no input: no rate, no ratio.
+    if [[ "$name" == "rule compile"* ]]; then gbs=- evs=- vrg=- vraw=-; fi
     printf '| %s | %.3f | %s | %s | %s | %s | %s |\n' "$name" "$t" "$gbs" "$evs" "$hits" "$vrg" "$vraw"
   done
 }

@@ -14,7 +14,9 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::Value as Json;
 use sigscan::compile::{CompileOptions, Plan};
 use sigscan::event::raw::{Lookup, RawIndex};
-use sigscan::event::{FieldMap, Layout, Resolver, parse_line, peek, shape, surely_object};
+use sigscan::event::{
+    FieldMap, Layout, Resolver, parse_line, peek, shape, surely_object, surely_object_with_root,
+};
 use sigscan::prefilter::EngineKind;
 use sigscan::scan::{Hit, HitSink, Input, InputSummary, ReadOptions, ScanOptions, Scanner, Source};
 use sigscan::sigma::RuleSet;
@@ -91,6 +93,19 @@ fn check_raw_readers(line: &[u8]) {
             serde_json::from_str::<Json>(&text).is_ok_and(|v| v.is_object()),
             "surely_object accepted what serde_json rejects"
         );
+    }
+    // The validation's walk of the top level routes as the peek's walk.
+    let mut walked = Vec::new();
+    if let Some(plain_keys) = surely_object_with_root(text.as_bytes(), &mut walked) {
+        let fused = plain_keys
+            .then(|| peek::gate_key_of_root(text.as_bytes(), &walked))
+            .flatten();
+        let mut root = Vec::new();
+        let peeked = peek::gate_key_with_root(text.as_bytes(), &mut root);
+        assert_eq!(fused, peeked, "gate key from the validation's walk");
+        if plain_keys && peeked.is_some() {
+            assert_eq!(walked, root, "top-level members");
+        }
     }
     let Ok(doc) = parse_line(line) else { return };
     let names: Vec<String> = FIELDS.iter().map(|s| s.to_string()).collect();

@@ -31,7 +31,7 @@ pub mod raw;
 pub mod shape;
 mod validate;
 
-pub use validate::{surely_object, validate_line};
+pub use validate::{surely_object, surely_object_with_root, validate_line};
 
 use std::collections::HashMap;
 

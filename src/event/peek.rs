@@ -60,12 +60,24 @@ pub fn gate_key_with_root<'a>(line: &'a [u8], root: &mut Vec<(Span, Span)>) -> O
     if line.get(start) != Some(&b'{') {
         return None;
     }
+    let first = root.len();
+    let end = member_spans(line, start, &mut |k, v| root.push((k, v)))?;
+    if skip_ws(line, end) != line.len() {
+        return None;
+    }
+    gate_key_of_root(line, &root[first..])
+}
+
+/// [`gate_key`] of a line whose top-level object is whole (nothing but
+/// whitespace around it), has no key written with an escape, and has the
+/// members `root` (as [`gate_key_with_root`] appends them; the line's
+/// validation can walk them instead, `event::surely_object_with_root`).
+pub fn gate_key_of_root<'a>(line: &'a [u8], root: &[(Span, Span)]) -> Option<GateKey<'a>> {
     let mut top = Wanted::new(&[b"Event", b"winlog", b"System", b"Channel", b"EventID"]);
-    let end = member_spans(line, start, &mut |k, v| {
+    for &(k, v) in root {
         top.see(&line[k.0..k.1], v);
-        root.push((k, v));
-    })?;
-    if skip_ws(line, end) != line.len() || top.duplicate {
+    }
+    if top.duplicate {
         return None;
     }
     let is_object = |v: Option<Span>| v.is_some_and(|(s, _)| line[s] == b'{');

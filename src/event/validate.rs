@@ -44,6 +44,8 @@ pub fn validate_line(line: &str) -> Result<(), super::ParseError> {
     }
 }
 
+use super::raw::Span;
+
 /// Nesting past this is left to serde_json (its limit is 128).
 const MAX_DEPTH: usize = 100;
 
@@ -55,20 +57,54 @@ const MAX_NUMBER_LEN: usize = 300;
 /// "invalid, or not sure".
 pub fn surely_object(b: &[u8]) -> bool {
     let i = skip_ws(b, 0);
-    b.get(i) == Some(&b'{') && object_end(b, i).is_some_and(|end| skip_ws(b, end) == b.len())
+    b.get(i) == Some(&b'{')
+        && object_end(b, i, &mut |_, _| {}).is_some_and(|end| skip_ws(b, end) == b.len())
+}
+
+/// [`surely_object`] that also appends the object's top-level members to
+/// `root`, as `raw::member_spans` walks them: (key, value) spans, keys
+/// without their quotes, in line order.
+///
+/// `None`: not surely valid (`root` then holds an unspecified tail).
+/// `Some(true)`: valid, and `root` holds its members. `Some(false)`: valid,
+/// but a top-level key holds a backslash, which the raw readers do not
+/// follow (`root` holds an unspecified tail).
+///
+/// PERF: with logsource routing, this is the routing peek's walk of the
+/// top level (`peek::gate_key_of_root`) and the line's validation in one
+/// pass; they were two full passes over every candidate line.
+pub fn surely_object_with_root(b: &[u8], root: &mut Vec<(Span, Span)>) -> Option<bool> {
+    let i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut plain_keys = true;
+    let end = object_end(b, i, &mut |key, value| {
+        plain_keys &= memchr::memchr(b'\\', &b[key.0..key.1]).is_none();
+        root.push((key, value));
+    })?;
+    (skip_ws(b, end) == b.len()).then_some(plain_keys)
 }
 
 /// `b[i]` is `{`: the index after the object's closing brace, or `None`
-/// when it is invalid or not surely valid.
-fn object_end(b: &[u8], mut i: usize) -> Option<usize> {
+/// when it is invalid or not surely valid. Each member of that object is
+/// passed to `member` as (key without its quotes, value) spans.
+fn object_end(b: &[u8], mut i: usize, member: &mut dyn FnMut(Span, Span)) -> Option<usize> {
     // Bit d of `objects` is set when the container open at depth d is an
     // object (else an array); `depth` containers are open.
     let mut objects: u128 = 0;
     let mut depth = 0usize;
+    // The outer object's current member: its key, and where its value
+    // starts.
+    let mut key: Span = (0, 0);
+    let mut value = 0;
     // Each turn reads one value at `i`, then the separators and closing
     // brackets after it, up to the next value.
     loop {
         i = skip_ws(b, i);
+        if depth == 1 {
+            value = i;
+        }
         match *b.get(i)? {
             open @ (b'{' | b'[') => {
                 if depth == MAX_DEPTH {
@@ -81,7 +117,11 @@ fn object_end(b: &[u8], mut i: usize) -> Option<usize> {
                 let close = if is_object { b'}' } else { b']' };
                 if b.get(i) != Some(&close) {
                     if is_object {
-                        i = member_key_end(b, i)?;
+                        let k;
+                        (k, i) = member_key(b, i)?;
+                        if depth == 1 {
+                            key = k;
+                        }
                     }
                     continue;
                 }
@@ -96,6 +136,9 @@ fn object_end(b: &[u8], mut i: usize) -> Option<usize> {
             b'-' | b'0'..=b'9' => i = number_end(b, i)?,
             _ => return None,
         }
+        if depth == 1 {
+            member(key, (value, i));
+        }
         // After a value: `,` and the next value, or closing brackets.
         loop {
             if depth == 0 {
@@ -105,7 +148,11 @@ fn object_end(b: &[u8], mut i: usize) -> Option<usize> {
             let in_object = objects >> (depth - 1) & 1 == 1;
             match (*b.get(i)?, in_object) {
                 (b',', true) => {
-                    i = member_key_end(b, skip_ws(b, i + 1))?;
+                    let k;
+                    (k, i) = member_key(b, skip_ws(b, i + 1))?;
+                    if depth == 1 {
+                        key = k;
+                    }
                     break;
                 }
                 (b',', false) => {
@@ -115,6 +162,9 @@ fn object_end(b: &[u8], mut i: usize) -> Option<usize> {
                 (b'}', true) | (b']', false) => {
                     depth -= 1;
                     i += 1;
+                    if depth == 1 {
+                        member(key, (value, i));
+                    }
                 }
                 _ => return None,
             }
@@ -122,13 +172,15 @@ fn object_end(b: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
-/// `b[i]` should start a member: `"key"` and `:`. The index after the colon.
-fn member_key_end(b: &[u8], i: usize) -> Option<usize> {
+/// `b[i]` should start a member: `"key"` and `:`. The key without its
+/// quotes, and the index after the colon.
+fn member_key(b: &[u8], i: usize) -> Option<(Span, usize)> {
     if b.get(i) != Some(&b'"') {
         return None;
     }
-    let i = skip_ws(b, string_end(b, i + 1)?);
-    (b.get(i) == Some(&b':')).then_some(i + 1)
+    let end = string_end(b, i + 1)?;
+    let colon = skip_ws(b, end);
+    (b.get(colon) == Some(&b':')).then_some(((i + 1, end - 1), colon + 1))
 }
 
 fn skip_ws(b: &[u8], mut i: usize) -> usize {

@@ -207,3 +207,47 @@ fn string_end_agrees_with_a_byte_loop_at_every_offset() {
         }
     }
 }
+
+/// The top-level members as the raw walk (`raw::member_spans`) lists them,
+/// for a line it can follow whole.
+fn walked_root(line: &[u8]) -> Option<Vec<(Span, Span)>> {
+    let start = skip_ws(line, 0);
+    let mut root = Vec::new();
+    let end = super::super::raw::member_spans(line, start, &mut |k, v| root.push((k, v)))?;
+    (skip_ws(line, end) == line.len()).then_some(root)
+}
+
+/// `surely_object_with_root` answers as `surely_object`, and its members
+/// are the raw walk's wherever no key is escaped.
+fn check_root(line: &str) {
+    let mut root = Vec::new();
+    let got = surely_object_with_root(line.as_bytes(), &mut root);
+    assert_eq!(got.is_some(), surely_object(line.as_bytes()), "{line:?}");
+    if got == Some(true) {
+        assert_eq!(Some(root), walked_root(line.as_bytes()), "{line:?}");
+    }
+    if got == Some(false) {
+        assert_eq!(walked_root(line.as_bytes()), None, "{line:?}");
+    }
+}
+
+#[test]
+fn the_validation_walks_the_top_level_as_the_raw_walk() {
+    for line in [
+        r#"{"Channel":"Security","EventID":4688,"a":{"b":[1,{"c":"}"}]},"e":[],"f":{},"g":null}"#,
+        r#" { "x" : "y" , "z" : [ [ ] , { } ] } "#,
+        r#"{}"#,
+        r#"{"Event":{"System":{"Channel":"System","EventID":104}},"k\"ey":1}"#,
+        r#"{"a\u0041":1,"b":2}"#,
+        r#"{"a":1,"a":2}"#,
+    ] {
+        check_root(line);
+    }
+}
+
+proptest! {
+    #[test]
+    fn the_validation_walk_agrees_on_generated_documents(line in jsonish()) {
+        check_root(&line);
+    }
+}
