@@ -149,9 +149,9 @@ pub(super) struct Scratch {
 /// its 11k literals). A worker starts searching first when that automaton
 /// is small, and switches by what its last chunks showed: to searching
 /// first after [`SearchFirst::SPARSE_RUN`] chunks in a row where most lines
-/// were no candidate (Mordor has three such chunks of 371, apart, each of
-/// large events that all hold a literal: one alone is no evidence), back
-/// when the search found nearly every line.
+/// were no candidate (Mordor has three such chunks among 371, of large
+/// events that all hold a literal: switching on each built the whole-plan
+/// automaton for nothing), back when the search found nearly every line.
 struct SearchFirst {
     first: bool,
     /// Lines the search found in the last chunk searched first.
