@@ -28,6 +28,9 @@ use crate::event;
 use crate::event::raw::Span;
 use crate::prefilter::{Prefilter, PrefilterScratch};
 
+mod search_first;
+use search_first::SearchFirst;
+
 /// How many invalid lines per chunk are passed on with their reason.
 pub(super) const INVALID_SAMPLES_PER_CHUNK: usize = 8;
 
@@ -135,78 +138,6 @@ pub(super) struct Scratch {
     filter_fields: view::Fields,
     /// A line with invalid UTF-8, decoded lossily (as the parser does).
     lossy: String,
-}
-
-/// Gate routing: whether a worker searches each chunk with the whole plan's
-/// prefilter first and routes only the lines it finds, or routes every line.
-///
-/// PERF: both are sound (a line without any of the plan's literals is a
-/// candidate for no rule). Searching first skips the lines without literals
-/// at the automaton's speed, and pays when most lines have none (the seed
-/// rule: 2.6% of the generated corpus); routing every line needs no
-/// whole-plan automaton at all, and pays when nearly every line has one
-/// (all SigmaHQ Windows rules over Mordor: 93%, and 0.2 s of compile for
-/// its 11k literals). A worker starts searching first when that automaton
-/// is small, and switches by what its last chunks showed: to searching
-/// first after [`SearchFirst::SPARSE_RUN`] chunks in a row where most lines
-/// were no candidate (Mordor has three such chunks among 371, of large
-/// events that all hold a literal: switching on each built the whole-plan
-/// automaton for nothing), back when the search found nearly every line.
-struct SearchFirst {
-    first: bool,
-    /// Lines the search found in the last chunk searched first.
-    found: u64,
-    /// Chunks in a row, routed line by line, where most lines were no
-    /// candidate.
-    sparse: u32,
-    /// Chunks to route every line before trying to search first again, and
-    /// how many the last wait was (doubled after each try that did not pay).
-    wait: u32,
-    backoff: u32,
-}
-
-impl SearchFirst {
-    /// Plans of up to this many literals compile their whole-plan automaton
-    /// in milliseconds: search first from the start.
-    const SMALL_PLAN: usize = 1024;
-    /// Sparse chunks in a row before searching first.
-    const SPARSE_RUN: u32 = 4;
-
-    fn new(literals: usize) -> SearchFirst {
-        SearchFirst {
-            first: literals <= Self::SMALL_PLAN,
-            found: 0,
-            sparse: 0,
-            wait: 0,
-            backoff: 0,
-        }
-    }
-
-    /// Chooses the next chunk's way from this one's: `lines` lines, of
-    /// which `cands` were candidates.
-    fn after_chunk(&mut self, lines: u64, cands: u64) {
-        if self.first {
-            // Nearly every line held a literal: searching bought nothing.
-            if self.found * 4 > lines * 3 {
-                self.first = false;
-                self.backoff = (self.backoff * 2).clamp(1, 64);
-                self.wait = self.backoff;
-            }
-        } else if self.wait > 0 {
-            self.wait -= 1;
-        } else {
-            self.sparse = if cands * 4 < lines {
-                self.sparse + 1
-            } else {
-                0
-            };
-            if self.sparse >= Self::SPARSE_RUN {
-                // Most lines were no candidate: try searching first.
-                self.first = true;
-                self.sparse = 0;
-            }
-        }
-    }
 }
 
 /// The chunk's candidate lines, and what listing them needs.
@@ -686,39 +617,6 @@ mod tests {
         let mut rules = vec![2];
         s.keep_complete(&also, &mut rules, 0);
         assert_eq!(rules, [2]);
-    }
-
-    #[test]
-    fn search_first_follows_what_the_chunks_show() {
-        assert!(SearchFirst::new(38).first, "a small plan searches first");
-        let mut s = SearchFirst::new(11_000);
-        assert!(!s.first, "a large plan routes every line");
-        // One sparse chunk among dense ones is no evidence.
-        s.after_chunk(1000, 10);
-        s.after_chunk(1000, 900);
-        for _ in 1..SearchFirst::SPARSE_RUN {
-            s.after_chunk(1000, 10);
-        }
-        assert!(!s.first);
-        s.after_chunk(1000, 10);
-        assert!(s.first, "a run of sparse chunks: search first");
-        // The search found nearly every line: back, and wait longer after
-        // each try that did not pay.
-        for backoff in [1, 2, 4] {
-            s.found = 900;
-            s.after_chunk(1000, 10);
-            assert!(!s.first);
-            for _ in 0..backoff + SearchFirst::SPARSE_RUN - 1 {
-                s.after_chunk(1000, 10);
-                assert!(!s.first, "waits {backoff} chunks");
-            }
-            s.after_chunk(1000, 10);
-            assert!(s.first);
-        }
-        // A search that skips most lines stays.
-        s.found = 100;
-        s.after_chunk(1000, 10);
-        assert!(s.first);
     }
 
     #[test]
