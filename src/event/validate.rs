@@ -44,7 +44,7 @@ pub fn validate_line(line: &str) -> Result<(), super::ParseError> {
     }
 }
 
-use super::raw::Span;
+use super::raw::{Span, skip_ws};
 
 /// Nesting past this is left to serde_json (its limit is 128).
 const MAX_DEPTH: usize = 100;
@@ -181,13 +181,6 @@ fn member_key(b: &[u8], i: usize) -> Option<(Span, usize)> {
     let end = string_end(b, i + 1)?;
     let colon = skip_ws(b, end);
     (b.get(colon) == Some(&b':')).then_some(((i + 1, end - 1), colon + 1))
-}
-
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while let Some(b' ' | b'\t' | b'\r' | b'\n') = b.get(i) {
-        i += 1;
-    }
-    i
 }
 
 fn word_end(b: &[u8], i: usize, word: &[u8]) -> Option<usize> {

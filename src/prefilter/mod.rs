@@ -357,16 +357,6 @@ impl Prefilter {
         }
     }
 
-    /// The engine actually built.
-    pub fn kind(&self) -> EngineKind {
-        match self {
-            Prefilter::Rust(_) => EngineKind::Rust,
-            #[cfg(feature = "hyperscan")]
-            Prefilter::Hyperscan(_) => EngineKind::Hyperscan,
-            Prefilter::None => EngineKind::None,
-        }
-    }
-
     /// A fresh per-thread scratch.
     pub fn new_scratch(&self) -> PrefilterScratch {
         match self {

@@ -335,13 +335,13 @@ impl Scanner {
             return false;
         };
         stamps.next_line();
-        let route = route_cache.route(slot);
         if !plan.exact_literals.is_empty() && compile::literals::needs_fallback(line) {
             // Its literals may hide behind escapes: every rule of the route
             // that has literals. PERF: before, such a line (1,367 on Mordor,
             // `\u0027` in messages) took the whole plan's prefilter and was
             // tried against every rule; now the gate alone narrows it, and
             // with logsources no line of Mordor needs that prefilter.
+            let route = route_cache.route(slot);
             stamps.add(route.literal_rules().iter().copied(), cand_rules);
         } else {
             route_ids.clear();
