@@ -11,6 +11,10 @@ use std::io::Write;
 use serde_json::Value;
 use util::seed::*;
 
+/// The seed rule's channel: a line holding a rule's literal is validated
+/// only if it can pass the rule's gate.
+const PS: &str = "Microsoft-Windows-PowerShell/Operational";
+
 #[test]
 fn line_endings_bom_last_line_and_blank_lines() {
     let t = tmp();
@@ -90,16 +94,19 @@ fn invalid_lines_are_counted_the_first_few_reported_and_the_scan_goes_on() {
     let t = tmp();
     let d = t.path();
     let ls: Vec<String> = vec![
-        hit(1),                                           // 1 hit
-        "not json at all".into(),                         // 2 invalid: shape
-        "[1,2,3]".into(),                                 // 3 invalid: shape (an array)
+        hit(1),                                                     // 1 hit
+        "not json at all".into(),                                   // 2 invalid: shape
+        "[1,2,3]".into(),                                           // 3 invalid: shape (an array)
         r#""VirtualAlloc""#.into(), // 4 invalid: candidate, valid JSON, not an object
-        r#"{"Event": VirtualAlloc}"#.into(), // 5 invalid: candidate, does not parse
+        format!(r#"{{"Event": VirtualAlloc, "Channel": "{PS}"}}"#), // 5 invalid: candidate, does not parse
         r#"[{"ScriptBlockText":"VirtualAlloc"}]"#.into(), // 6 invalid: candidate, an array
         r#"{"a": }"#.into(), // 7 event: not a candidate, so only shape-checked (design choice)
         "42".into(),         // 8 invalid: shape
         hit(9),              // 9 hit
-        r#"{"VirtualAlloc":1}}"#.into(), // 10 invalid: candidate, trailing characters
+        format!(r#"{{"VirtualAlloc":1,"Channel":"{PS}"}}}}"#), // 10 invalid: candidate, trailing characters
+        // 11 event: holds the rule's literal but not its channel (nor an escape), so it can
+        // pass no gate and is only shape-checked, like line 7 (design choice).
+        r#"{"a": VirtualAlloc}"#.into(),
     ];
     write(d, "bad.ndjson", &lines(&ls));
     for chunk in ["4194304", "40"] {
@@ -114,7 +121,8 @@ fn invalid_lines_are_counted_the_first_few_reported_and_the_scan_goes_on() {
             .stderr_lacks("bad.ndjson:8:")
             .stderr_lacks("bad.ndjson:10:")
             .stderr_has("sigscan: bad.ndjson: 7 invalid lines in all (5 shown)")
-            .stderr_lacks("bad.ndjson:7:");
+            .stderr_lacks("bad.ndjson:7:")
+            .stderr_lacks("bad.ndjson:11:");
         assert_eq!(run.hit_lines("bad.ndjson"), [1, 9], "chunk {chunk}");
         let s = run.input("bad.ndjson");
         assert_eq!(
@@ -124,7 +132,7 @@ fn invalid_lines_are_counted_the_first_few_reported_and_the_scan_goes_on() {
                 u(s, "invalid_lines"),
                 u(s, "empty_lines")
             ),
-            (10, 3, 7, 0),
+            (11, 4, 7, 0),
             "chunk {chunk}"
         );
     }
@@ -238,7 +246,7 @@ fn nesting_100000_deep_neither_overflows_nor_panics() {
     let objects = format!("{}1{}", "{\"a\":".repeat(N), "}".repeat(N));
     let ls: Vec<String> = vec![
         // 1 invalid: a candidate, so parsed; the parser's depth limit turns it away.
-        format!(r#"{{"ScriptBlockText":"VirtualAlloc","a":{arrays}}}"#),
+        format!(r#"{{"ScriptBlockText":"VirtualAlloc","Channel":"{PS}","a":{arrays}}}"#),
         // 2 event: not a candidate, so only shape-checked (design choice).
         objects.clone(),
         // 3 invalid: shape.
@@ -246,7 +254,7 @@ fn nesting_100000_deep_neither_overflows_nor_panics() {
         // 4 event: a candidate whose embedded (Azure-style) EventData string nests too deep;
         // the string is left as it is.
         format!(
-            r#"{{"x":"VirtualAlloc","EventData":{}}}"#,
+            r#"{{"x":"VirtualAlloc","Channel":"{PS}","EventData":{}}}"#,
             Value::from(objects)
         ),
         hit(5),

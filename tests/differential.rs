@@ -52,6 +52,10 @@ fn scan(
     let plan = Plan::from_rules(set, opts);
     assert!(plan.errors.is_empty(), "{:#?}", plan.errors);
     let scanner = Scanner::new(plan, engine, &FieldMap::new()).unwrap();
+    scan_with(&scanner, inputs, threads, chunk_size)
+}
+
+fn scan_with(scanner: &Scanner, inputs: &[Input], threads: usize, chunk_size: usize) -> Collect {
     let mut sink = Collect::default();
     let o = ScanOptions {
         threads,
@@ -189,5 +193,108 @@ fn detection_only_agrees_with_no_prefilter() {
             missing.is_empty() && extra.is_empty(),
             "{engine:?}: missing {missing:#?}\nextra {extra:#?}"
         );
+    }
+}
+
+/// Gate first (`Scanner::with_gate_first`): PowerShell script rules (one
+/// logsource, two channel literals) find the lines of their channels first
+/// and search only those for their literals. Same hits as no prefilter,
+/// with it on and off, on both engines, including channels written so that
+/// the raw line does not hold the channel literal (a `\u` escape, a
+/// character whose case fold is ASCII) and events of other channels that
+/// hold the rules' literals.
+#[test]
+fn gate_first_finds_the_same_hits_as_no_prefilter() {
+    let root = util::root();
+    let mut rules = vec![root.join("corpora/rules/posh_win_api_functions.yml")];
+    let dir = util::tmp();
+    let script = |channel: &str, text: &str| {
+        format!(
+            r#"{{"Event":{{"System":{{"Channel":"{channel}","EventID":4104}},"EventData":{{"ScriptBlockText":"{text}"}}}}}}"#
+        )
+    };
+    let ps = "Microsoft-Windows-PowerShell/Operational";
+    let lines = [
+        script(ps, "$p = VirtualAlloc(0, 4096)"),
+        script(
+            "Microsoft-Windows-Power\\u0053hell/Operational",
+            "VirtualAlloc",
+        ),
+        script(
+            "Micro\u{17F}oft-Windows-PowerShell/Operational",
+            "VirtualAlloc",
+        ),
+        script("MICROSOFT-WINDOWS-POWERSHELL/OPERATIONAL", "VirtualAlloc"),
+        script("Microsoft-Windows-PowerShell\\/Operational", "VirtualAlloc"),
+        script("PowerShellCore/Operational", "memcpy"),
+        script(ps, "Virtual\\u0041lloc"),
+        script("Microsoft-Windows-Sysmon/Operational", "VirtualAlloc"),
+        script("Security", "VirtualAlloc powershell"),
+        script(ps, "Get-ChildItem"),
+    ];
+    let synthetic = util::write(dir.path(), "channels.ndjson", lines.join("\n").as_bytes());
+    let mut inputs = vec![Input {
+        name: "channels".into(),
+        source: Source::File(synthetic),
+    }];
+    if let Some(shared) = util::shared(&["sigma/rules/windows/powershell", "events"]) {
+        rules.push(shared.join("sigma/rules/windows/powershell/powershell_script"));
+        rules.push(shared.join("sigma/rules-threat-hunting/windows/powershell/powershell_script"));
+        inputs.extend(
+            [
+                "evtx-powershell-4104.ndjson",
+                "evtx-attack-samples.ndjson.zst",
+            ]
+            .iter()
+            .map(|f| Input {
+                name: f.to_string(),
+                source: Source::File(shared.join("events").join(f)),
+            }),
+        );
+    }
+    let set = RuleSet::load(&rules);
+    let opts = CompileOptions::default();
+    let build = |engine, gate_first: bool| {
+        let plan = Plan::from_rules(&set, &opts);
+        assert!(
+            plan.gate_literals.is_some(),
+            "every rule has a channel gate"
+        );
+        let scanner = Scanner::new(plan, engine, &FieldMap::new())
+            .unwrap()
+            .with_gate_first(gate_first);
+        assert_eq!(scanner.gate_first(), gate_first);
+        scanner
+    };
+    let reference = scan_with(&build(EngineKind::None, false), &inputs, 2, 4 << 20);
+    let synthetic_hits: Vec<u64> = reference
+        .hits
+        .iter()
+        .filter(|(input, _, rule)| {
+            input == "channels" && rule == "9f22ccd5-a435-453b-af96-bf99cbb594d4"
+        })
+        .map(|(_, line, _)| *line)
+        .collect();
+    assert_eq!(
+        synthetic_hits,
+        [1, 2, 3, 4, 5, 6, 7],
+        "the seed rule's hits"
+    );
+    for engine in util::engines()
+        .into_iter()
+        .filter(|&e| e != EngineKind::None)
+    {
+        for (gate_first, threads, chunk) in
+            [(true, 2, 4 << 20), (true, 1, 64 << 10), (false, 2, 4 << 20)]
+        {
+            let got = scan_with(&build(engine, gate_first), &inputs, threads, chunk);
+            assert_eq!(got.lines, reference.lines);
+            let missing: Vec<_> = reference.hits.difference(&got.hits).take(20).collect();
+            let extra: Vec<_> = got.hits.difference(&reference.hits).take(20).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{engine:?} gate_first={gate_first} threads={threads} chunk={chunk}: missing {missing:#?}\nextra {extra:#?}"
+            );
+        }
     }
 }

@@ -1,7 +1,10 @@
 //! Structure-aware prefilter soundness: a one-item rule (a field from a fixed
 //! list, a modifier, a few values) against one event whose string was
 //! written by one of several JSON writers. The pure-Rust prefilter must find
-//! exactly the hits that exact evaluation of every line finds.
+//! exactly the hits that exact evaluation of every line finds, searching in
+//! one pass and gate first (`Scanner::with_gate_first`): with a PowerShell
+//! logsource the event is an evtx_dump record whose channel the same writer
+//! wrote (escapes, a character whose case fold is ASCII, another channel).
 #![no_main]
 
 #[path = "../../tests/support/reference.rs"]
@@ -43,6 +46,30 @@ enum Writer {
     EscapeAll,
 }
 
+/// The rule's logsource, and the channel of the event.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum Channel {
+    /// `product: windows` alone; the event is `{FIELD: value}`.
+    Any,
+    PowerShell,
+    PowerShellCore,
+    /// `Microſoft-…`: its case fold is the PowerShell channel's.
+    LongS,
+    Sysmon,
+}
+
+impl Channel {
+    fn name(self) -> Option<&'static str> {
+        match self {
+            Channel::Any => None,
+            Channel::PowerShell => Some("Microsoft-Windows-PowerShell/Operational"),
+            Channel::PowerShellCore => Some("PowerShellCore/Operational"),
+            Channel::LongS => Some("Micro\u{17F}oft-Windows-PowerShell/Operational"),
+            Channel::Sysmon => Some("Microsoft-Windows-Sysmon/Operational"),
+        }
+    }
+}
+
 #[derive(Arbitrary, Debug)]
 struct Case {
     field: u8,
@@ -50,6 +77,7 @@ struct Case {
     values: Vec<String>,
     event: String,
     writer: Writer,
+    channel: Channel,
 }
 
 fn push_u(out: &mut String, c: char) {
@@ -127,8 +155,12 @@ fuzz_target!(|case: Case| {
         Modifier::All => "|contains|all",
     };
     let values: Vec<String> = case.values.iter().map(|v| yaml_quoted(v)).collect();
+    let logsource = match case.channel {
+        Channel::Any => "{product: windows}",
+        _ => "{product: windows, category: ps_script}",
+    };
     let rule = format!(
-        "title: fuzz\nlogsource: {{product: windows}}\ndetection:\n  sel:\n    {field}{modifier}: [{}]\n  condition: sel\n",
+        "title: fuzz\nlogsource: {logsource}\ndetection:\n  sel:\n    {field}{modifier}: [{}]\n  condition: sel\n",
         values.join(", ")
     );
     let mut set = RuleSet::default();
@@ -136,10 +168,14 @@ fuzz_target!(|case: Case| {
     if !set.errors.is_empty() {
         return;
     }
-    let line = format!(
-        "{{\"{field}\": {}}}\n",
-        json_string(&case.event, case.writer)
-    );
+    let value = json_string(&case.event, case.writer);
+    let line = match case.channel.name() {
+        None => format!("{{\"{field}\": {value}}}\n"),
+        Some(channel) => format!(
+            "{{\"Event\":{{\"System\":{{\"Channel\":{},\"EventID\":4104}},\"EventData\":{{\"{field}\":{value}}}}}}}\n",
+            json_string(channel, case.writer)
+        ),
+    };
 
     let dir = std::env::temp_dir().join(format!("sigscan-fuzz-pf-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
@@ -157,22 +193,26 @@ fuzz_target!(|case: Case| {
             mmap: false,
         },
     };
-    let run = |engine| {
+    let run = |engine, gate_first| {
         let plan = Plan::from_rules(&set, &CompileOptions::default());
         if !plan.errors.is_empty() || plan.rules.len() != 1 {
             return None;
         }
-        let scanner = Scanner::new(plan, engine, &FieldMap::new()).expect("scanner");
+        let scanner = Scanner::new(plan, engine, &FieldMap::new())
+            .expect("scanner")
+            .with_gate_first(gate_first);
         let mut sink = Collect(Vec::new());
         scanner.scan(&inputs, opts, &mut sink);
         Some(sink.0)
     };
-    let Some(reference) = run(EngineKind::None) else {
+    let Some(reference) = run(EngineKind::None, false) else {
         return;
     };
-    let rust = run(EngineKind::Rust).expect("compiled once");
-    assert_eq!(
-        rust, reference,
-        "prefilter changed the hits: rule {rule:?} line {line:?}"
-    );
+    for gate_first in [false, true] {
+        let rust = run(EngineKind::Rust, gate_first).expect("compiled once");
+        assert_eq!(
+            rust, reference,
+            "prefilter changed the hits (gate first: {gate_first}): rule {rule:?} line {line:?}"
+        );
+    }
 });

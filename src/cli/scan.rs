@@ -99,6 +99,11 @@ pub struct ScanArgs {
     /// Do not route lines by logsource (for benchmarks: what routing buys).
     #[arg(long, hide = true)]
     pub no_route: bool,
+    /// Search for the rules' channel names before their literals: on or off
+    /// (for benchmarks; by default on with Hyperscan, off with the Rust
+    /// engine).
+    #[arg(long, hide = true, value_name = "on|off", value_parser = ["on", "off"])]
+    pub gate_first: Option<String>,
     /// Leave `event` out of hit records.
     #[arg(long)]
     pub no_event: bool,
@@ -213,6 +218,10 @@ impl ScanJob {
             scanner.without_routing()
         } else {
             scanner
+        };
+        let scanner = match args.gate_first.as_deref() {
+            Some(on) => scanner.with_gate_first(on == "on"),
+            None => scanner,
         };
         // `--from`/`--to` in the workers, before rule evaluation; the Tap
         // applies the same window to the hit stream (see output::window).

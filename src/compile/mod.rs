@@ -199,6 +199,10 @@ pub struct CompiledRule {
     /// the rule can match also holds a literal of each. The prefilter
     /// proposes the rule only then.
     pub also: Vec<LitSet>,
+    /// The logsource gate's channel names as literals (one per clause, see
+    /// [`Plan::gate_literals`]); `None` when the gate names no channel or
+    /// one without a safe piece.
+    pub gate_literals: Option<LitSet>,
     /// The literals the detection alone offers (before the choice between
     /// them and the gate's channel names; `None`: it offers none). Kept so
     /// `rules explain` can say why a rule is guarded as it is.
@@ -270,6 +274,14 @@ pub struct Plan {
     pub also_ids: Vec<Vec<Vec<u32>>>,
     /// Rules evaluated on every line.
     pub always: Vec<u32>,
+    /// The channel literals of every rule that has literals, when each of
+    /// them has a channel gate ([`CompiledRule::gate_literals`]): a line
+    /// such a rule matches holds one of them (ASCII-caseless) or a fallback
+    /// marker, by the argument that makes a channel guard sound
+    /// (`literals`). A scan can then find those lines first and search only
+    /// them for the detection literals (`scan::chunk`). `None` when a rule
+    /// with literals has no channel gate, or no rule has literals.
+    pub gate_literals: Option<LitSet>,
     /// `always`, indexed by the EventID each rule's detection requires.
     pub always_index: AlwaysIndex,
     /// Rules that did not compile.
@@ -333,6 +345,7 @@ impl Plan {
             literal_targets: Vec::new(),
             also_ids: Vec::new(),
             always: Vec::new(),
+            gate_literals: None,
             always_index: AlwaysIndex::default(),
             errors,
             warnings,
@@ -372,6 +385,13 @@ impl Plan {
             })
             .collect();
         if !self.literals.is_empty() {
+            self.gate_literals = self
+                .rules
+                .iter()
+                .filter(|r| !r.clauses(false).is_empty())
+                .map(|r| r.gate_literals.clone())
+                .collect::<Option<Vec<LitSet>>>()
+                .map(|sets| literals::minimize(sets.concat()));
             for lit in literals::fallback_literals() {
                 self.exact_literals.push(lit);
                 self.literal_targets.push(LiteralTarget::Fallback);
@@ -518,7 +538,7 @@ fn compile_rule(
         }
         _ => None,
     };
-    let guard = match (detection_lits.clone(), gate_lits) {
+    let guard = match (detection_lits.clone(), gate_lits.clone()) {
         (Some(d), Some(g)) if literals::min_len(&d) < MIN_DETECTION_LITERAL => Guard::Gate(g),
         (Some(d), _) => Guard::Detection(d),
         (None, Some(g)) => Guard::Gate(g),
@@ -557,6 +577,7 @@ fn compile_rule(
             cond,
             guard,
             also,
+            gate_literals: gate_lits.map(literals::minimize),
             detection_literals: detection_lits,
             search_literals: search_lits,
             filters,
@@ -791,6 +812,47 @@ mod tests {
         // A rule that can match without fixed text is always evaluated.
         assert_eq!(p.always, [2]);
         assert!(matches!(p.rules[2].guard, Guard::Always));
+    }
+
+    #[test]
+    fn gate_literals_need_a_channel_gate_on_every_rule_with_literals() {
+        let ps = "title: ps\nid: ps\nlogsource: {product: windows, category: ps_script}\n\
+                  detection: {s: {ScriptBlockText|contains: memcpy}, condition: s}\n";
+        let sysmon = "title: sy\nid: sy\nlogsource: {product: windows, category: process_creation}\n\
+                      detection: {s: {Image|endswith: '\\\\evil.exe'}, condition: s}\n";
+        let (_, p) = plan(ps);
+        let want: LitSet = vec![
+            b"microsoft-windows-powershell".to_vec(),
+            b"powershellcore".to_vec(),
+        ];
+        assert_eq!(p.gate_literals.as_ref(), Some(&want));
+        // Union of the rules' sets, minimised.
+        let (_, p) = plan(&format!("{ps}---\n{sysmon}"));
+        let lits = p.gate_literals.expect("both rules have channel gates");
+        assert!(
+            lits.contains(&b"microsoft-windows-sysmon".to_vec()),
+            "{lits:?}"
+        );
+        assert!(lits.contains(&b"microsoft-windows-powershell".to_vec()));
+        // A rule that is evaluated on every line does not need one.
+        let always = "title: al\nid: al\nlogsource: {product: windows}\n\
+                      detection: {s: {X: 1}, f: {Y: foo}, condition: not f}\n";
+        let (_, p) = plan(&format!("{ps}---\n{always}"));
+        assert_eq!(p.always.len(), 1);
+        assert_eq!(p.gate_literals.as_ref(), Some(&want));
+        // A rule with literals and no channel gate: none.
+        let any = "title: an\nid: an\nlogsource: {product: windows}\n\
+                   detection: {s: {CommandLine|contains: mimikatz}, condition: s}\n";
+        let (_, p) = plan(&format!("{ps}---\n{any}"));
+        assert_eq!(p.gate_literals, None);
+        // Without logsources no gate names a channel.
+        let mut set = RuleSet::default();
+        set.load_text(std::path::Path::new("t.yml"), ps);
+        let opts = CompileOptions {
+            no_logsource: true,
+            ..CompileOptions::default()
+        };
+        assert_eq!(Plan::from_rules(&set, &opts).gate_literals, None);
     }
 
     #[test]

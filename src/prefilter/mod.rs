@@ -357,6 +357,26 @@ impl Prefilter {
         }
     }
 
+    /// [`Prefilter::build`] for a caller that needs only the candidate
+    /// lines (a first stage, whose lines a second prefilter then reads):
+    /// the `exact` literals may also be reported where they occur in
+    /// another ASCII case. With Hyperscan that buys a faster matcher
+    /// ([`hyperscan::HsScanner::line_finder`]); the pure-Rust engine builds
+    /// what [`Prefilter::build`] does.
+    pub fn build_line_finder(
+        kind: EngineKind,
+        caseless: &[Vec<u8>],
+        exact: &[Vec<u8>],
+    ) -> Result<Prefilter, BuildError> {
+        match kind.resolve()? {
+            #[cfg(feature = "hyperscan")]
+            EngineKind::Hyperscan => Ok(Prefilter::Hyperscan(hyperscan::HsScanner::line_finder(
+                caseless, exact,
+            )?)),
+            kind => Prefilter::build(kind, caseless, exact),
+        }
+    }
+
     /// A fresh per-thread scratch.
     pub fn new_scratch(&self) -> PrefilterScratch {
         match self {

@@ -5,7 +5,11 @@
 //!    to its route ([`super::route`]: by gate key, or by shape), whose
 //!    automaton lists the line's literals; a line no route takes, or every
 //!    line without routing (one pass over the whole chunk), is searched with
-//!    the whole plan's prefilter. For each candidate line the rules to try
+//!    the whole plan's prefilter. Where a worker searches a chunk first
+//!    ([`SearchFirst`]) and the scanner has a gate stage
+//!    (`Scanner::with_gate_first`), the chunk is searched for the lines of
+//!    the rules' channels first, and only those lines with the whole plan's
+//!    prefilter. For each candidate line the rules to try
 //!    are stamped into a per-worker list (a generation counter per rule and
 //!    per literal dedups them without clearing anything per line): the
 //!    rules of the literals the line holds; a rule whose further literal
@@ -127,7 +131,11 @@ impl Stamps {
 pub(super) struct Scratch {
     /// For the whole plan's prefilter, made on its first use.
     prefilter: Option<PrefilterScratch>,
+    /// For the gate stage (`Scanner::with_gate_first`), made on its first use.
+    gate: Option<PrefilterScratch>,
     ids: Vec<u32>,
+    /// The gate stage's literal ids (never listed: it only finds lines).
+    gate_ids: Vec<u32>,
     lines: Lines,
     search: SearchFirst,
     /// The always-evaluated rules that could match the current line.
@@ -173,7 +181,9 @@ impl Scanner {
     pub(super) fn new_scratch(&self) -> Scratch {
         Scratch {
             prefilter: None,
+            gate: None,
             ids: Vec::new(),
+            gate_ids: Vec::new(),
             search: SearchFirst::new(self.plan.literals.len()),
             lines: Lines {
                 stamps: Stamps::new(self.plan.rules.len()),
@@ -214,8 +224,11 @@ impl Scanner {
         out.counts.bytes = bytes.len() as u64;
         let prefiltered = self.collect_candidates(bytes, sc);
         self.walk_lines(bytes, prefiltered, sc, &mut out);
-        sc.search
-            .after_chunk(out.counts.lines, sc.lines.cands.len() as u64);
+        sc.search.after_chunk(
+            out.counts.lines,
+            sc.lines.cands.len() as u64,
+            out.counts.bytes,
+        );
         out.counts.hits = out.hits.len() as u64;
         out.data = data;
         out
@@ -235,7 +248,9 @@ impl Scanner {
         sc.lines.roots.clear();
         let Scratch {
             prefilter: scratch,
+            gate: gate_scratch,
             ids,
+            gate_ids,
             lines,
             search,
             ..
@@ -244,18 +259,45 @@ impl Scanner {
         if mode == Mode::Off || (mode == Mode::Gate && search.first) {
             let prefilter = self.main_prefilter();
             let scratch = scratch.get_or_insert_with(|| prefilter.new_scratch());
-            search.found = 0;
-            return prefilter.candidate_lines(bytes, scratch, ids, |range, ids| match ids {
+            let mut found = 0;
+            // A line the search found: offered to its route first (by gate
+            // key), then listed with its literals `ids` (asked for with
+            // `None`, the lazy driver's protocol).
+            let mut take = |range: std::ops::Range<usize>, ids: Option<&[u32]>| match ids {
                 None if mode == Mode::Off => false,
                 None => {
-                    search.found += 1;
+                    found += 1;
                     self.route_line(bytes, range, lines)
                 }
                 Some(ids) => {
                     self.literal_line(bytes, range, ids, lines);
                     true
                 }
-            });
+            };
+            let gate = self
+                .gate_stage()
+                .filter(|_| search.gate && !matches!(prefilter, Prefilter::None));
+            let searched = if let Some(gate) = gate {
+                // Gate first: only the lines that can pass a rule's gate are
+                // searched for the plan's literals, each on its own.
+                let gate_scratch = gate_scratch.get_or_insert_with(|| gate.new_scratch());
+                let mut gate_bytes = 0;
+                gate.candidate_lines(bytes, gate_scratch, gate_ids, |range, _| {
+                    gate_bytes += range.len() as u64;
+                    ids.clear();
+                    prefilter.literals_of_line(&bytes[range.clone()], scratch, ids);
+                    if !ids.is_empty() && !take(range.clone(), None) {
+                        take(range, Some(ids));
+                    }
+                    true
+                });
+                search.gate_found = Some(gate_bytes);
+                true
+            } else {
+                prefilter.candidate_lines(bytes, scratch, ids, take)
+            };
+            search.found = found;
+            return searched;
         }
         let mut pos = 0;
         while pos < bytes.len() {
@@ -405,8 +447,11 @@ impl Scanner {
             }
         }
         stamps.keep_complete(&plan.also_ids, cand_rules, first);
-        let all = fallback && compile::literals::needs_fallback(&bytes[range.clone()]);
-        if all || cand_rules.len() > first {
+        let line = &bytes[range.clone()];
+        let all = fallback && compile::literals::needs_fallback(line);
+        // Without a channel literal or a marker the line passes no rule's
+        // gate: not a candidate, found gate first or not (`gate_check`).
+        if (all || cand_rules.len() > first) && (fallback || self.may_pass_a_gate(line)) {
             cands.push(Cand {
                 start: range.start,
                 rules: first..cand_rules.len(),
