@@ -1,9 +1,10 @@
 //! End-to-end and field-extraction benches.
 //!
 //! - `scan/seed_rule`: the seed rule over a generated corpus (`sigscan-gen`),
-//!   per engine, through the real scan loop (chunks, workers, verification).
-//!   The hit count is checked against the generator's own count first: a
-//!   fast wrong answer fails.
+//!   per engine, through the real scan loop (chunks, workers, verification),
+//!   searching the PowerShell channel's lines first (`gate`) and in one pass
+//!   (`one_pass`, `Scanner::with_gate_first`). The hit count is checked
+//!   against the generator's own count first: a fast wrong answer fails.
 //! - `event/parse_resolve`: parse one evtx_dump line and resolve the fields
 //!   a process-creation rule reads, the per-candidate cost.
 
@@ -32,7 +33,7 @@ impl HitSink for Count {
     fn input_done(&mut self, _: &Input, _: &InputSummary) {}
 }
 
-fn scanner(engine: EngineKind) -> Scanner {
+fn scanner(engine: EngineKind, gate_first: bool) -> Scanner {
     let mut set = RuleSet::default();
     set.load_text(std::path::Path::new("seed.yml"), SEED_RULE);
     Scanner::new(
@@ -41,6 +42,7 @@ fn scanner(engine: EngineKind) -> Scanner {
         &FieldMap::new(),
     )
     .expect("scanner")
+    .with_gate_first(gate_first)
 }
 
 fn bench_scan(c: &mut Criterion) {
@@ -68,8 +70,13 @@ fn bench_scan(c: &mut Criterion) {
     if EngineKind::hyperscan_available() {
         engines.push(EngineKind::Hyperscan);
     }
-    for engine in engines {
-        let s = scanner(engine);
+    for (engine, gate_first) in engines.into_iter().flat_map(|e| [(e, true), (e, false)]) {
+        let s = scanner(engine, gate_first);
+        assert!(
+            s.gate_first() == gate_first,
+            "the seed rule names two channels"
+        );
+        let way = if gate_first { "gate" } else { "one_pass" };
         for threads in [1, 2] {
             let opts = ScanOptions {
                 threads,
@@ -81,8 +88,11 @@ fn bench_scan(c: &mut Criterion) {
             };
             let mut check = Count(0);
             s.scan(&inputs, opts, &mut check);
-            assert_eq!(check.0, summary.seed_hits, "{engine:?}: wrong hit count");
-            g.bench_function(format!("{}/{threads}t", engine.name()), |b| {
+            assert_eq!(
+                check.0, summary.seed_hits,
+                "{engine:?} {way}: wrong hit count"
+            );
+            g.bench_function(format!("{}/{way}/{threads}t", engine.name()), |b| {
                 b.iter(|| {
                     let mut sink = Count(0);
                     s.scan(black_box(&inputs), opts, &mut sink);
