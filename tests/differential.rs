@@ -40,6 +40,17 @@ impl HitSink for Collect {
     }
 }
 
+/// The bundled event files `files` of `../shared/events` as inputs.
+fn event_files(shared: &std::path::Path, files: &[&str]) -> Vec<Input> {
+    files
+        .iter()
+        .map(|f| Input {
+            name: f.to_string(),
+            source: Source::File(shared.join("events").join(f)),
+        })
+        .collect()
+}
+
 /// Scans `inputs` with `set` compiled under `opts`, through `engine`.
 fn scan(
     set: &RuleSet,
@@ -92,19 +103,16 @@ fn every_engine_finds_the_same_hits_as_no_prefilter() {
         placeholders: read_string_map(&root.join("corpora/placeholders.yml")).unwrap(),
         no_logsource: false,
     };
-    let inputs: Vec<Input> = [
-        "evtx-attack-samples.ndjson.zst",
-        "hayabusa-sample-evtx.ndjson.zst",
-        "otrf-mordor-windows-host.ndjson.zst",
-        "evtx-powershell-4104.ndjson",
-        "otrf-log4shell-azure-loganalytics.ndjson",
-    ]
-    .iter()
-    .map(|f| Input {
-        name: f.to_string(),
-        source: Source::File(shared.join("events").join(f)),
-    })
-    .collect();
+    let inputs = event_files(
+        &shared,
+        &[
+            "evtx-attack-samples.ndjson.zst",
+            "hayabusa-sample-evtx.ndjson.zst",
+            "otrf-mordor-windows-host.ndjson.zst",
+            "evtx-powershell-4104.ndjson",
+            "otrf-log4shell-azure-loganalytics.ndjson",
+        ],
+    );
 
     let run = |engine, threads, chunk| scan(&set, &opts, &inputs, engine, threads, chunk);
     let reference = run(EngineKind::None, 2, 4 << 20);
@@ -157,17 +165,14 @@ fn detection_only_agrees_with_no_prefilter() {
         no_logsource: true,
         ..CompileOptions::default()
     };
-    let inputs: Vec<Input> = [
-        "evtx-attack-samples.ndjson.zst",
-        "hayabusa-sample-evtx.ndjson.zst",
-        "otrf-log4shell-azure-loganalytics.ndjson",
-    ]
-    .iter()
-    .map(|f| Input {
-        name: f.to_string(),
-        source: Source::File(shared.join("events").join(f)),
-    })
-    .collect();
+    let inputs = event_files(
+        &shared,
+        &[
+            "evtx-attack-samples.ndjson.zst",
+            "hayabusa-sample-evtx.ndjson.zst",
+            "otrf-log4shell-azure-loganalytics.ndjson",
+        ],
+    );
     let run = |engine| scan(&set, &opts, &inputs, engine, 2, 1 << 20);
     let plan = Plan::from_rules(&set, &opts);
     assert!(
@@ -240,17 +245,13 @@ fn gate_first_finds_the_same_hits_as_no_prefilter() {
     if let Some(shared) = util::shared(&["sigma/rules/windows/powershell", "events"]) {
         rules.push(shared.join("sigma/rules/windows/powershell/powershell_script"));
         rules.push(shared.join("sigma/rules-threat-hunting/windows/powershell/powershell_script"));
-        inputs.extend(
-            [
+        inputs.extend(event_files(
+            &shared,
+            &[
                 "evtx-powershell-4104.ndjson",
                 "evtx-attack-samples.ndjson.zst",
-            ]
-            .iter()
-            .map(|f| Input {
-                name: f.to_string(),
-                source: Source::File(shared.join("events").join(f)),
-            }),
-        );
+            ],
+        ));
     }
     let set = RuleSet::load(&rules);
     let opts = CompileOptions::default();

@@ -209,7 +209,7 @@ impl LiteralScanner for AhoScanner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prefilter::for_each_candidate_line;
+    use crate::prefilter::{candidate_lines, for_each_candidate_line};
 
     fn lines(lits: &[&str], hay: &str) -> Vec<(String, Vec<u32>)> {
         let lits: Vec<Vec<u8>> = lits.iter().map(|s| s.as_bytes().to_vec()).collect();
@@ -260,20 +260,6 @@ mod tests {
         assert_eq!(got, vec![5..9]);
     }
 
-    /// Every candidate line of `hay` as (range, sorted distinct ids).
-    fn found(s: &AhoScanner, hay: &[u8]) -> Vec<(Range<usize>, Vec<u32>)> {
-        let mut scratch = s.new_scratch();
-        let mut ids = Vec::new();
-        let mut out = Vec::new();
-        for_each_candidate_line(s, hay, &mut scratch, &mut ids, |r, ids| {
-            let mut ids = ids.to_vec();
-            ids.sort();
-            ids.dedup();
-            out.push((r, ids));
-        });
-        out
-    }
-
     #[test]
     fn blocks_find_what_one_whole_copy_finds() {
         // Literals of several lengths over haystacks that put them across
@@ -297,12 +283,12 @@ mod tests {
             let hay: Vec<u8> = (0..len)
                 .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
                 .collect();
-            let want = found(&whole, &hay);
+            let want = candidate_lines(&whole, &hay);
             for block in [1, 2, 3, 5, 8, 64] {
                 let mut s = AhoScanner::new(&lits).unwrap();
                 s.block = block;
                 assert_eq!(
-                    found(&s, &hay),
+                    candidate_lines(&s, &hay),
                     want,
                     "block {block}, {:?}",
                     String::from_utf8_lossy(&hay)

@@ -408,7 +408,7 @@ impl LiteralScanner for HsScanner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prefilter::for_each_candidate_line;
+    use crate::prefilter::candidate_lines;
 
     fn bytes(lits: &[&[u8]]) -> Vec<Vec<u8>> {
         lits.iter().map(|l| l.to_vec()).collect()
@@ -416,16 +416,10 @@ mod tests {
 
     /// Every candidate line of `hay` as (line, sorted distinct ids).
     fn lines_of<S: LiteralScanner>(s: &S, hay: &[u8]) -> Vec<(Vec<u8>, Vec<u32>)> {
-        let mut scratch = s.new_scratch();
-        let mut ids = Vec::new();
-        let mut out = Vec::new();
-        for_each_candidate_line(s, hay, &mut scratch, &mut ids, |r, ids| {
-            let mut ids = ids.to_vec();
-            ids.sort_unstable();
-            ids.dedup();
-            out.push((hay[r].to_vec(), ids));
-        });
-        out
+        candidate_lines(s, hay)
+            .into_iter()
+            .map(|(r, ids)| (hay[r].to_vec(), ids))
+            .collect()
     }
 
     /// Candidate lines for each forced syntax (only `Regex` when a literal
@@ -668,7 +662,7 @@ mod tests {
 mod differential {
     use super::*;
     use crate::prefilter::aho::AhoScanner;
-    use crate::prefilter::for_each_candidate_line;
+    use crate::prefilter::candidate_lines;
 
     /// xorshift64*: deterministic, no dependency.
     struct Rng(u64);
@@ -713,19 +707,6 @@ mod differential {
         } else {
             out.extend_from_slice(UNITS[rng.below(UNITS.len())]);
         }
-    }
-
-    fn candidate_lines<S: LiteralScanner>(s: &S, hay: &[u8]) -> Vec<(Range<usize>, Vec<u32>)> {
-        let mut scratch = s.new_scratch();
-        let mut ids = Vec::new();
-        let mut out = Vec::new();
-        for_each_candidate_line(s, hay, &mut scratch, &mut ids, |r, ids| {
-            let mut ids = ids.to_vec();
-            ids.sort_unstable();
-            ids.dedup();
-            out.push((r, ids));
-        });
-        out
     }
 
     #[test]

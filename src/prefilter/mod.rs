@@ -437,3 +437,22 @@ impl Prefilter {
         }
     }
 }
+
+/// Every candidate line of `hay` with its sorted, distinct literal ids: what
+/// the engines' tests compare.
+#[cfg(test)]
+pub(crate) fn candidate_lines<S: LiteralScanner>(
+    s: &S,
+    hay: &[u8],
+) -> Vec<(Range<usize>, Vec<u32>)> {
+    let mut scratch = s.new_scratch();
+    let mut ids = Vec::new();
+    let mut out = Vec::new();
+    for_each_candidate_line(s, hay, &mut scratch, &mut ids, |r, ids| {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        out.push((r, ids));
+    });
+    out
+}
