@@ -29,8 +29,9 @@ use super::{BuildError, LiteralScanner};
 
 /// Bytes of haystack lowercased at a time. PERF: the seed rule's 38
 /// literals and the fallback markers over 300 MB of the generated corpus,
-/// one core: the whole 4 MiB chunk 1.53 GB/s, 256 KiB blocks 1.72, 64 KiB
-/// 1.77, 32 KiB 1.64.
+/// one core, the haystack lowercased whole in pieces of: 4 MiB (a chunk)
+/// 1.53 GB/s, 256 KiB 1.72, 64 KiB 1.77, 32 KiB 1.64. In the scan, user
+/// time 0.91 -> 0.84 s (generated corpus), 1.10 -> 0.84 s (Mordor).
 pub const BLOCK: usize = 64 << 10;
 
 /// Pure-Rust ASCII-caseless multi-literal scanner.

@@ -162,9 +162,9 @@ impl HsScanner {
     /// literals steer it to slower ones. The logsource channel of the
     /// PowerShell rules (two literals) with the fallback markers, one
     /// core: 2.98 -> 4.76 GB/s on the generated corpus, 2.28 -> 4.88 GB/s
-    /// on a 300 MB slice of Mordor (the markers alone: 2.8 -> 6.6 GB/s).
-    /// The seed rule's 38 literals do not gain from it (1.99 -> 1.65 GB/s):
-    /// the whole plan's database keeps [`HsScanner::with_exact`].
+    /// on a 300 MB slice of Mordor (the markers alone: 2.4–2.8 -> 6.2–6.6
+    /// GB/s). The seed rule's 38 literals do not gain from it (1.99 -> 1.65
+    /// GB/s): the whole plan's database keeps [`HsScanner::with_exact`].
     pub fn line_finder(caseless: &[Vec<u8>], exact: &[Vec<u8>]) -> Result<HsScanner, BuildError> {
         let all: Vec<Vec<u8>> = caseless.iter().chain(exact).cloned().collect();
         HsScanner::with_syntax(&all, HsSyntax::Regex)
