@@ -449,9 +449,10 @@ impl Scanner {
         stamps.keep_complete(&plan.also_ids, cand_rules, first);
         let line = &bytes[range.clone()];
         let all = fallback && compile::literals::needs_fallback(line);
-        // Without a channel literal or a marker the line passes no rule's
-        // gate: not a candidate, found gate first or not (`gate_check`).
-        if (all || cand_rules.len() > first) && (fallback || self.may_pass_a_gate(line)) {
+        // Without a channel literal the line passes no rule's gate, unless
+        // an escape may spell one (`all`): not a candidate, found gate first
+        // or not (`gate_check`).
+        if all || (cand_rules.len() > first && self.may_pass_a_gate(line)) {
             cands.push(Cand {
                 start: range.start,
                 rules: first..cand_rules.len(),

@@ -259,8 +259,8 @@ impl Scanner {
     /// Whether `line`, which the whole plan's prefilter selected, can pass
     /// a rule's gate by what it holds: true unless the plan names few
     /// enough channels to be searched gate first and the line holds none
-    /// of their literals (a line holding a fallback marker is the caller's
-    /// to keep).
+    /// of their literals (a line that needs the byte-exact fallback is the
+    /// caller's to keep).
     fn may_pass_a_gate(&self, line: &[u8]) -> bool {
         self.gate_check.as_ref().is_none_or(|g| g.is_match(line))
     }
