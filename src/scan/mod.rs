@@ -89,10 +89,10 @@ pub struct Scanner {
     gate_stage: Option<Prefilter>,
     /// The plan's channel literals, when it has at most
     /// [`GATE_STAGE_LITERALS`]: a line the whole plan's prefilter selects
-    /// is a candidate only if it holds one (or a fallback marker), whether
-    /// or not the gate stage found it, so that the lines validated (and
-    /// counted invalid) are the same with either engine and either way of
-    /// searching.
+    /// is a candidate only if it holds one (or needs the byte-exact
+    /// fallback), whether or not the gate stage found it, so that the lines
+    /// validated (and counted invalid) are the same with either engine and
+    /// either way of searching.
     gate_check: Option<aho_corasick::AhoCorasick>,
     resolver: Resolver,
     /// Rank of each rule when sorted by reported id (hits in a line are
@@ -233,10 +233,10 @@ impl Scanner {
     /// finds those lines slower than its literals (the markers are a
     /// second automaton, and `microsoft-windows-`, which its packed
     /// searcher keys on, opens most channel names: 0.52 -> 1.46 s), so it
-    /// keeps one pass unless asked. A
-    /// worker stops using it for a while where it finds most of a chunk's
-    /// bytes (`chunk::SearchFirst`). Sound either way: a line without a
-    /// channel literal or marker passes no rule's gate.
+    /// keeps one pass unless asked. A worker stops using it for a while
+    /// where it finds most of a chunk's bytes (`chunk::SearchFirst`). Sound
+    /// either way: a line without a channel literal or marker passes no
+    /// rule's gate.
     pub fn with_gate_first(mut self, on: bool) -> Scanner {
         self.gate_stage = if on {
             build_gate_stage(&self.plan, self.engine)
