@@ -14,6 +14,11 @@
 //!   `for_each_candidate_line` over the buffer, counting candidate lines.
 //!   Each first asserts the count equals the number of planted lines, so a
 //!   fast wrong answer fails instead of being timed.
+//! - `line_finder/*`: the lines holding one of four of those literals
+//!   (ASCII-caseless) or a fallback marker, the first stage of a gate-first
+//!   search: `line_finder` ([`LineFinder`], where the CPU runs AVX2),
+//!   `hyperscan` (`HsScanner::line_finder`) and `rust` (the pure-Rust
+//!   engine's scanner pair), each first checked against a naive count.
 //! - `prefilter/lowercase`: `ascii_lowercase_into` alone, the pass the Rust
 //!   engine makes before searching.
 //! - `prefilter/memchr_absent`: `memchr` for a byte the buffer lacks: the
@@ -28,7 +33,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sigscan::prefilter::aho::{AhoScanner, ascii_lowercase_into};
 #[cfg(feature = "hyperscan")]
 use sigscan::prefilter::hyperscan::{HsScanner, HsSyntax};
-use sigscan::prefilter::{LiteralScanner, for_each_candidate_line};
+use sigscan::prefilter::line_finder::LineFinder;
+use sigscan::prefilter::{EngineKind, LiteralScanner, Prefilter, for_each_candidate_line};
 
 /// `ScriptBlockText|contains` of Sigma rule 9f22ccd5-a435-453b-af96-bf99cbb594d4,
 /// shared with the corpus generator.
@@ -346,6 +352,70 @@ fn prefilter(c: &mut Criterion) {
     g.finish();
 }
 
+/// The first stage of a gate-first search, each way: see the module doc.
+fn line_finder(c: &mut Criterion) {
+    let hay = haystack();
+    // The four literals planted most often (a stand-in for channel names).
+    let lower = hay.buf.to_ascii_lowercase();
+    let mut caseless = literals();
+    caseless.sort_by_key(|l| {
+        let l = l.to_ascii_lowercase();
+        std::cmp::Reverse(
+            lower
+                .windows(l.len())
+                .filter(|w| *w == l.as_slice())
+                .count(),
+        )
+    });
+    caseless.truncate(4);
+    let exact = sigscan::compile::literals::fallback_literals();
+    let holds = |line: &[u8]| {
+        let lower = line.to_ascii_lowercase();
+        let has = |l: &[u8], h: &[u8]| h.windows(l.len()).any(|w| w == l);
+        caseless
+            .iter()
+            .any(|l| has(&l.to_ascii_lowercase(), &lower))
+            || exact.iter().any(|l| has(l, line))
+    };
+    let want = hay.buf.split(|&b| b == b'\n').filter(|l| holds(l)).count();
+    assert!(want > 0, "no line to find");
+    let mut g = c.benchmark_group("line_finder");
+    g.throughput(Throughput::Bytes(hay.buf.len() as u64));
+    let mut bench = |name: &str, finder: &Prefilter| {
+        let mut scratch = finder.new_scratch();
+        let mut ids = Vec::new();
+        let count = |scratch: &mut _, ids: &mut _| {
+            let mut n = 0;
+            finder.candidate_lines(black_box(&hay.buf), scratch, ids, |_, _| {
+                n += 1;
+                true
+            });
+            n
+        };
+        assert_eq!(
+            count(&mut scratch, &mut ids),
+            want,
+            "{name}: wrong line count"
+        );
+        g.bench_function(name, |b| b.iter(|| count(&mut scratch, &mut ids)));
+    };
+    if let Some(finder) = LineFinder::new(&caseless, &exact) {
+        bench("line_finder", &Prefilter::Lines(finder));
+    }
+    #[cfg(feature = "hyperscan")]
+    bench(
+        "hyperscan",
+        &Prefilter::build_engine_line_finder(EngineKind::Hyperscan, &caseless, &exact)
+            .expect("hyperscan build"),
+    );
+    bench(
+        "rust",
+        &Prefilter::build_engine_line_finder(EngineKind::Rust, &caseless, &exact)
+            .expect("rust build"),
+    );
+    g.finish();
+}
+
 fn compile(c: &mut Criterion) {
     let lits = literals();
     let mut g = c.benchmark_group("compile");
@@ -366,5 +436,5 @@ fn compile(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, prefilter, compile);
+criterion_group!(benches, prefilter, line_finder, compile);
 criterion_main!(benches);

@@ -2,8 +2,10 @@
 //!
 //! - `scan/seed_rule`: the seed rule over a generated corpus (`sigscan-gen`),
 //!   per engine, through the real scan loop (chunks, workers, verification),
-//!   searching the PowerShell channel's lines first (`gate`) and in one pass
-//!   (`one_pass`, `Scanner::with_gate_first`). The hit count is checked
+//!   searching the PowerShell channel's lines first (`gate`: with the
+//!   `LineFinder` where the CPU runs AVX2; `gate_engine`: with the engine's
+//!   own line finder) and in one pass (`one_pass`,
+//!   `Scanner::with_gate_first`). The hit count is checked
 //!   against the generator's own count first: a fast wrong answer fails.
 //! - `event/parse_resolve`: parse one evtx_dump line and resolve the fields
 //!   a process-creation rule reads, the per-candidate cost.
@@ -33,16 +35,19 @@ impl HitSink for Count {
     fn input_done(&mut self, _: &Input, _: &InputSummary) {}
 }
 
-fn scanner(engine: EngineKind, gate_first: bool) -> Scanner {
+fn scanner(engine: EngineKind, way: &str) -> Scanner {
     let mut set = RuleSet::default();
     set.load_text(std::path::Path::new("seed.yml"), SEED_RULE);
-    Scanner::new(
+    let s = Scanner::new(
         Plan::from_rules(&set, &CompileOptions::default()),
         engine,
         &FieldMap::new(),
     )
-    .expect("scanner")
-    .with_gate_first(gate_first)
+    .expect("scanner");
+    match way {
+        "gate_engine" => s.with_engine_gate_first(),
+        way => s.with_gate_first(way == "gate"),
+    }
 }
 
 fn bench_scan(c: &mut Criterion) {
@@ -70,13 +75,13 @@ fn bench_scan(c: &mut Criterion) {
     if EngineKind::hyperscan_available() {
         engines.push(EngineKind::Hyperscan);
     }
-    for (engine, gate_first) in engines.into_iter().flat_map(|e| [(e, true), (e, false)]) {
-        let s = scanner(engine, gate_first);
+    let ways = ["gate", "gate_engine", "one_pass"];
+    for (engine, way) in engines.into_iter().flat_map(|e| ways.map(|w| (e, w))) {
+        let s = scanner(engine, way);
         assert!(
-            s.gate_first() == gate_first,
+            s.gate_first() == (way != "one_pass"),
             "the seed rule names two channels"
         );
-        let way = if gate_first { "gate" } else { "one_pass" };
         for threads in [1, 2] {
             let opts = ScanOptions {
                 threads,

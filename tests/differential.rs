@@ -204,7 +204,9 @@ fn detection_only_agrees_with_no_prefilter() {
 /// Gate first (`Scanner::with_gate_first`): PowerShell script rules (one
 /// logsource, two channel literals) find the lines of their channels first
 /// and search only those for their literals. Same hits as no prefilter,
-/// with it on and off, on both engines, including channels written so that
+/// with it on (the `LineFinder` where the CPU runs AVX2, and the engine's
+/// own line finder: `None` and `Some(true)` below) and off, on both
+/// engines, including channels written so that
 /// the raw line does not hold the channel literal (a `\u` escape, a
 /// character whose case fold is ASCII) and events of other channels that
 /// hold the rules' literals.
@@ -255,19 +257,23 @@ fn gate_first_finds_the_same_hits_as_no_prefilter() {
     }
     let set = RuleSet::load(&rules);
     let opts = CompileOptions::default();
-    let build = |engine, gate_first: bool| {
+    // `Some(true)`: gate first with the engine's own line finder, what a
+    // CPU without AVX2 runs.
+    let build = |engine, gate_first: Option<bool>| {
         let plan = Plan::from_rules(&set, &opts);
         assert!(
             plan.gate_literals.is_some(),
             "every rule has a channel gate"
         );
-        let scanner = Scanner::new(plan, engine, &FieldMap::new())
-            .unwrap()
-            .with_gate_first(gate_first);
-        assert_eq!(scanner.gate_first(), gate_first);
+        let scanner = Scanner::new(plan, engine, &FieldMap::new()).unwrap();
+        let scanner = match gate_first {
+            Some(true) => scanner.with_engine_gate_first(),
+            _ => scanner.with_gate_first(gate_first.is_none()),
+        };
+        assert_eq!(scanner.gate_first(), gate_first != Some(false));
         scanner
     };
-    let reference = scan_with(&build(EngineKind::None, false), &inputs, 2, 4 << 20);
+    let reference = scan_with(&build(EngineKind::None, Some(false)), &inputs, 2, 4 << 20);
     let synthetic_hits: Vec<u64> = reference
         .hits
         .iter()
@@ -285,16 +291,19 @@ fn gate_first_finds_the_same_hits_as_no_prefilter() {
         .into_iter()
         .filter(|&e| e != EngineKind::None)
     {
-        for (gate_first, threads, chunk) in
-            [(true, 2, 4 << 20), (true, 1, 64 << 10), (false, 2, 4 << 20)]
-        {
+        for (gate_first, threads, chunk) in [
+            (None, 2, 4 << 20),
+            (None, 1, 64 << 10),
+            (Some(true), 2, 4 << 20),
+            (Some(false), 2, 4 << 20),
+        ] {
             let got = scan_with(&build(engine, gate_first), &inputs, threads, chunk);
             assert_eq!(got.lines, reference.lines);
             let missing: Vec<_> = reference.hits.difference(&got.hits).take(20).collect();
             let extra: Vec<_> = got.hits.difference(&reference.hits).take(20).collect();
             assert!(
                 missing.is_empty() && extra.is_empty(),
-                "{engine:?} gate_first={gate_first} threads={threads} chunk={chunk}: missing {missing:#?}\nextra {extra:#?}"
+                "{engine:?} gate_first={gate_first:?} threads={threads} chunk={chunk}: missing {missing:#?}\nextra {extra:#?}"
             );
         }
     }

@@ -2,7 +2,8 @@
 //! list, a modifier, a few values) against one event whose string was
 //! written by one of several JSON writers. The pure-Rust prefilter must find
 //! exactly the hits that exact evaluation of every line finds, searching in
-//! one pass and gate first (`Scanner::with_gate_first`): with a PowerShell
+//! one pass and gate first (`Scanner::with_gate_first`, with the
+//! `LineFinder` and with the engine's own line finder): with a PowerShell
 //! logsource the event is an evtx_dump record whose channel the same writer
 //! wrote (escapes, a character whose case fold is ASCII, another channel).
 #![no_main]
@@ -193,22 +194,26 @@ fuzz_target!(|case: Case| {
             mmap: false,
         },
     };
-    let run = |engine, gate_first| {
+    // Gate first: off, on (the `LineFinder` where the CPU runs AVX2), on
+    // with the engine's own line finder.
+    let run = |engine, gate_first: &str| {
         let plan = Plan::from_rules(&set, &CompileOptions::default());
         if !plan.errors.is_empty() || plan.rules.len() != 1 {
             return None;
         }
-        let scanner = Scanner::new(plan, engine, &FieldMap::new())
-            .expect("scanner")
-            .with_gate_first(gate_first);
+        let scanner = Scanner::new(plan, engine, &FieldMap::new()).expect("scanner");
+        let scanner = match gate_first {
+            "engine" => scanner.with_engine_gate_first(),
+            on => scanner.with_gate_first(on == "on"),
+        };
         let mut sink = Collect(Vec::new());
         scanner.scan(&inputs, opts, &mut sink);
         Some(sink.0)
     };
-    let Some(reference) = run(EngineKind::None, false) else {
+    let Some(reference) = run(EngineKind::None, "off") else {
         return;
     };
-    for gate_first in [false, true] {
+    for gate_first in ["off", "on", "engine"] {
         let rust = run(EngineKind::Rust, gate_first).expect("compiled once");
         assert_eq!(
             rust, reference,

@@ -161,12 +161,8 @@ impl Scanner {
                 &plan.exact_literals,
             )?);
         }
-        // PERF: on by default with Hyperscan only; see `with_gate_first`.
-        let gate_stage = if engine == EngineKind::Hyperscan {
-            build_gate_stage(&plan, engine)
-        } else {
-            None
-        };
+        // PERF: on by default where it pays; see `with_gate_first`.
+        let gate_stage = build_gate_stage(&plan, engine, GateFinder::WherePays);
         let gate_check = gate_literals(&plan).and_then(|lits| {
             aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(true)
@@ -225,24 +221,31 @@ impl Scanner {
     /// at most [`GATE_STAGE_LITERALS`] of them) or a fallback marker. Only
     /// those lines are then searched for the rules' literals.
     ///
-    /// PERF: a channel literal or two and the markers are found at about
-    /// 4.8 GB/s per core with Hyperscan, where the seed rule's 38 literals
-    /// run at 2 GB/s; the other channels' lines are skipped at that speed.
-    /// On by default with Hyperscan (the seed rule: 0.47 -> 0.37 s on the
-    /// generated corpus, 0.54 -> 0.38 s on Mordor). The pure-Rust engine
-    /// finds those lines slower than its literals (the markers are a
-    /// second automaton, and `microsoft-windows-`, which its packed
-    /// searcher keys on, opens most channel names: 0.52 -> 1.46 s), so it
-    /// keeps one pass unless asked. A worker stops using it for a while
-    /// where it finds most of a chunk's bytes (`chunk::SearchFirst`). Sound
-    /// either way: a line without a channel literal or marker passes no
-    /// rule's gate.
+    /// PERF: where the CPU runs AVX2 the first stage is a
+    /// [`LineFinder`](crate::prefilter::line_finder::LineFinder), which
+    /// finds the PowerShell channels and the markers at 7.5-8.3 GB/s on one
+    /// core (4.7-4.8 for Hyperscan's own line finder), and the seed rule's
+    /// 38 literals are searched only in the lines it finds: on by default
+    /// with either engine. Without AVX2 it is on by default with Hyperscan
+    /// only (the pure-Rust engine's own first stage is slower than its one
+    /// pass: the markers are a second automaton, and `microsoft-windows-`,
+    /// which its packed searcher keys on, opens most channel names).
+    /// A worker stops using it for a while where it finds most of a chunk's
+    /// bytes (`chunk::SearchFirst`). Sound either way: a line without a
+    /// channel literal or marker passes no rule's gate.
     pub fn with_gate_first(mut self, on: bool) -> Scanner {
         self.gate_stage = if on {
-            build_gate_stage(&self.plan, self.engine)
+            build_gate_stage(&self.plan, self.engine, GateFinder::Any)
         } else {
             None
         };
+        self
+    }
+
+    /// [`Scanner::with_gate_first`] with the prefilter engine's own line
+    /// finder, what a CPU without AVX2 runs: for tests and benchmarks.
+    pub fn with_engine_gate_first(mut self) -> Scanner {
+        self.gate_stage = build_gate_stage(&self.plan, self.engine, GateFinder::Engine);
         self
     }
 
@@ -470,14 +473,36 @@ impl Scanner {
 /// more of the lines.
 pub const GATE_STAGE_LITERALS: usize = 4;
 
+/// Which first stage [`build_gate_stage`] builds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum GateFinder {
+    /// A [`LineFinder`] where it applies, else the engine's own.
+    Any,
+    /// As `Any`, but the pure-Rust engine's own only when asked: it is
+    /// slower than that engine's one pass.
+    WherePays,
+    /// The engine's own ([`Prefilter::build_engine_line_finder`]).
+    Engine,
+}
+
 /// The first stage of a gate-first search for `plan`, if it has one and it
 /// builds ([`Scanner::with_gate_first`]).
-fn build_gate_stage(plan: &Plan, engine: EngineKind) -> Option<Prefilter> {
+///
+/// [`LineFinder`]: crate::prefilter::line_finder::LineFinder
+fn build_gate_stage(plan: &Plan, engine: EngineKind, finder: GateFinder) -> Option<Prefilter> {
     let lits = gate_literals(plan)?;
     if engine == EngineKind::None {
         return None;
     }
-    Prefilter::build_line_finder(engine, lits, &plan.exact_literals).ok()
+    let stage = match finder {
+        GateFinder::Engine => {
+            Prefilter::build_engine_line_finder(engine, lits, &plan.exact_literals)
+        }
+        _ => Prefilter::build_line_finder(engine, lits, &plan.exact_literals),
+    };
+    let stage = stage.ok()?;
+    let pays = matches!(stage, Prefilter::Lines(_)) || engine == EngineKind::Hyperscan;
+    (finder != GateFinder::WherePays || pays).then_some(stage)
 }
 
 /// The plan's channel literals, when it is few enough to search gate first.
