@@ -13,7 +13,9 @@
 //!   `hyperscan_regex`, the same literals compiled as `\xHH` regexes):
 //!   `for_each_candidate_line` over the buffer, counting candidate lines.
 //!   Each first asserts the count equals the number of planted lines, so a
-//!   fast wrong answer fails instead of being timed.
+//!   fast wrong answer fails instead of being timed. `prefilter/fingerprint`
+//!   ([`FingerprintFinder`], where the CPU runs AVX-512 VBMI): the searcher
+//!   of a gate-first search's second stage, on the same literals.
 //! - `line_finder/*`: the lines holding one of four of those literals
 //!   (ASCII-caseless) or a fallback marker, the first stage of a gate-first
 //!   search: `line_finder` ([`LineFinder`], where the CPU runs AVX2),
@@ -33,6 +35,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sigscan::prefilter::aho::{AhoScanner, ascii_lowercase_into};
 #[cfg(feature = "hyperscan")]
 use sigscan::prefilter::hyperscan::{HsScanner, HsSyntax};
+use sigscan::prefilter::fingerprint::FingerprintFinder;
 use sigscan::prefilter::line_finder::LineFinder;
 use sigscan::prefilter::{EngineKind, LiteralScanner, Prefilter, for_each_candidate_line};
 
@@ -316,6 +319,11 @@ fn prefilter(c: &mut Criterion) {
         &AhoScanner::new(&lits).expect("aho build"),
         &hay,
     );
+    // Placed by the rule's spellings, as the scan places them.
+    let spellings: Vec<Vec<u8>> = LITERALS.iter().map(|s| s.as_bytes().to_vec()).collect();
+    if let Some(f) = FingerprintFinder::new(&lits, &spellings, &[]) {
+        bench_scanner(&mut g, "fingerprint", &f, &hay);
+    }
     #[cfg(feature = "hyperscan")]
     {
         let hs = HsScanner::new(&lits).expect("hyperscan build");

@@ -204,8 +204,9 @@ fn detection_only_agrees_with_no_prefilter() {
 /// Gate first (`Scanner::with_gate_first`): PowerShell script rules (one
 /// logsource, two channel literals) find the lines of their channels first
 /// and search only those for their literals. Same hits as no prefilter,
-/// with it on (the `LineFinder` where the CPU runs AVX2, and the engine's
-/// own line finder: `None` and `Some(true)` below) and off, on both
+/// with it on (the `LineFinder` where the CPU runs AVX2 and the
+/// `FingerprintFinder` where it runs AVX-512 VBMI, and the engine's own
+/// stages: `None` and `Some(true)` below) and off, on both
 /// engines, including channels written so that
 /// the raw line does not hold the channel literal (a `\u` escape, a
 /// character whose case fold is ASCII) and events of other channels that

@@ -3,9 +3,10 @@
 //! written by one of several JSON writers. The pure-Rust prefilter must find
 //! exactly the hits that exact evaluation of every line finds, searching in
 //! one pass and gate first (`Scanner::with_gate_first`, with the
-//! `LineFinder` and with the engine's own line finder): with a PowerShell
-//! logsource the event is an evtx_dump record whose channel the same writer
-//! wrote (escapes, a character whose case fold is ASCII, another channel).
+//! `LineFinder` and `FingerprintFinder` and with the engine's own stages):
+//! with a PowerShell logsource the event is an evtx_dump record whose
+//! channel the same writer wrote (escapes, a character whose case fold is
+//! ASCII, another channel).
 #![no_main]
 
 #[path = "../../tests/support/reference.rs"]
@@ -194,8 +195,9 @@ fuzz_target!(|case: Case| {
             mmap: false,
         },
     };
-    // Gate first: off, on (the `LineFinder` where the CPU runs AVX2), on
-    // with the engine's own line finder.
+    // Gate first: off, on (the `LineFinder` where the CPU runs AVX2, the
+    // `FingerprintFinder` where it runs AVX-512 VBMI), on with the engine's
+    // own stages.
     let run = |engine, gate_first: &str| {
         let plan = Plan::from_rules(&set, &CompileOptions::default());
         if !plan.errors.is_empty() || plan.rules.len() != 1 {

@@ -22,12 +22,41 @@ pub fn fold(s: &str) -> Cow<'_, str> {
             Cow::Borrowed(s)
         }
     } else {
-        let folded = s.to_lowercase().to_uppercase().to_lowercase();
-        Cow::Owned(if folded.contains('ς') {
-            folded.replace('ς', "σ")
-        } else {
-            folded
-        })
+        // PERF: the fold is the same char by char (`to_lowercase`'s one
+        // rule that looks at neighbours writes a final sigma, which the
+        // fold then maps to `σ` anyway), so the ASCII runs of mostly-ASCII
+        // text are lowercased as bytes: 5.9% of the seed rule's scan of
+        // the generated corpus went to the three conversions of whole
+        // script blocks.
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s;
+        while !rest.is_empty() {
+            let ascii = rest
+                .bytes()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(rest.len());
+            let (run, tail) = rest.split_at(ascii);
+            let start = out.len();
+            out.push_str(run);
+            out[start..].make_ascii_lowercase();
+            let mut chars = tail.chars();
+            if let Some(c) = chars.next() {
+                fold_char(c, &mut out);
+            }
+            rest = chars.as_str();
+        }
+        Cow::Owned(out)
+    }
+}
+
+/// Pushes the fold of the non-ASCII `c` onto `out`.
+fn fold_char(c: char, out: &mut String) {
+    for lower in c.to_lowercase() {
+        for upper in lower.to_uppercase() {
+            for folded in upper.to_lowercase() {
+                out.push(if folded == 'ς' { 'σ' } else { folded });
+            }
+        }
     }
 }
 
@@ -62,6 +91,27 @@ mod tests {
         assert_eq!(fold("ς"), fold("Σ"));
         assert!(fold("ΟΣΑ").contains(fold("ΟΣ").as_ref()));
         assert!(fold("λογοσα").starts_with(fold("ΛΟΓΟΣ").as_ref()));
+    }
+
+    /// The fold as first written, on the whole string.
+    fn fold_whole(s: &str) -> String {
+        s.to_lowercase()
+            .to_uppercase()
+            .to_lowercase()
+            .replace('ς', "σ")
+    }
+
+    #[test]
+    fn folds_char_by_char_as_the_whole_string_folds() {
+        // Every character, between ASCII and beside a capital sigma (the
+        // one rule of `to_lowercase` that reads neighbours).
+        for c in (0x80u32..=0x10FFFF).filter_map(char::from_u32) {
+            let s = format!("aB{c}Σ {c}Z");
+            assert_eq!(fold(&s), fold_whole(&s), "{s:?}");
+        }
+        for s in ["ΟΣ ΟΣΑ", "Straße ẞ", "x\u{212A}y", "İstanbul ıi", "ﬃ ŉ ǰ"] {
+            assert_eq!(fold(s), fold_whole(s), "{s:?}");
+        }
     }
 
     #[test]

@@ -29,12 +29,14 @@
 //! set, which on real logs is what keeps `selection_img and selection_cli`
 //! from being tried on every line that merely names the image.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use memchr::memmem;
 
 use super::fold::FOLDS_TO_ASCII;
-use crate::sigma::value::{SigmaString, Token};
+use crate::sigma::RuleSet;
+use crate::sigma::value::{SigmaString, Token, Value};
 
 /// A set of literals, one of which every match must contain.
 pub type LitSet = Vec<Vec<u8>>;
@@ -58,6 +60,40 @@ pub fn best_piece(s: &SigmaString) -> Option<Vec<u8>> {
         }
     }
     best.map(|b| b.to_ascii_lowercase())
+}
+
+/// How the rules of `set` spell each of `literals`: the first piece (as
+/// [`best_piece`] cuts them, but in the rule's own case) of a rule or
+/// filter value that equals it ASCII-caseless, else the literal itself.
+/// Literals from regular expressions or transformed values (`base64`,
+/// `wide`) have no such piece.
+pub fn spellings(literals: &[Vec<u8>], set: &RuleSet) -> LitSet {
+    let mut by_lower: HashMap<Vec<u8>, &[u8]> = HashMap::new();
+    let detections = set
+        .rules
+        .iter()
+        .map(|r| &r.detection)
+        .chain(set.filters.iter().map(|f| &f.detection));
+    let values = detections
+        .flat_map(|d| &d.searches)
+        .flat_map(|s| s.alternatives.iter().flatten())
+        .flat_map(|item| &item.values);
+    for value in values {
+        let Value::Str { parsed, .. } = value else {
+            continue;
+        };
+        for t in &parsed.tokens {
+            if let Token::Lit(l) = t {
+                for run in l.as_bytes().split(|&b| !is_safe_byte(b)) {
+                    by_lower.entry(run.to_ascii_lowercase()).or_insert(run);
+                }
+            }
+        }
+    }
+    literals
+        .iter()
+        .map(|l| by_lower.get(l).map_or_else(|| l.clone(), |s| s.to_vec()))
+        .collect()
 }
 
 /// Literals for a set of alternatives (OR): each needs its own piece.

@@ -267,6 +267,11 @@ pub struct Plan {
     /// Prefilter literals matched byte for byte (the fallback markers: JSON's
     /// `\u` escape is lowercase by definition). Their ids follow `literals`.
     pub exact_literals: LitSet,
+    /// How the rules spell each of `literals` (a rule value holding it as
+    /// a piece, in its own case; the literal itself where none does): a
+    /// searcher may place its fingerprint by the spelling's word
+    /// boundaries (`prefilter::fingerprint`).
+    pub literal_spellings: LitSet,
     /// What each literal stands for, `literals` then `exact_literals`.
     pub literal_targets: Vec<LiteralTarget>,
     /// Per rule, its further literal sets (after the first) as literal ids:
@@ -342,6 +347,7 @@ impl Plan {
             fields: interner.names,
             literals: Vec::new(),
             exact_literals: Vec::new(),
+            literal_spellings: Vec::new(),
             literal_targets: Vec::new(),
             also_ids: Vec::new(),
             always: Vec::new(),
@@ -351,6 +357,7 @@ impl Plan {
             warnings,
         };
         plan.build_literal_table();
+        plan.literal_spellings = literals::spellings(&plan.literals, set);
         plan.always_index = AlwaysIndex::build(&plan.rules, &plan.always, plan.field_id("EventID"));
         plan
     }

@@ -32,6 +32,7 @@
 use std::ops::Range;
 
 pub mod aho;
+pub mod fingerprint;
 #[cfg(feature = "hyperscan")]
 pub mod hyperscan;
 pub mod line_finder;

@@ -30,7 +30,7 @@ use super::{Counts, Scanner, route, view};
 use crate::compile::{self, EventSource, LiteralTarget};
 use crate::event;
 use crate::event::raw::Span;
-use crate::prefilter::{Prefilter, PrefilterScratch};
+use crate::prefilter::{LiteralScanner, Prefilter, PrefilterScratch};
 
 mod search_first;
 use search_first::SearchFirst;
@@ -280,17 +280,21 @@ impl Scanner {
             let searched = if let Some(gate) = gate {
                 // Gate first: only the lines that can pass a rule's gate are
                 // searched for the plan's literals, each on its own.
-                let gate_scratch = gate_scratch.get_or_insert_with(|| gate.new_scratch());
+                let gate_scratch = gate_scratch.get_or_insert_with(|| gate.lines.new_scratch());
                 let mut gate_bytes = 0;
-                gate.candidate_lines(bytes, gate_scratch, gate_ids, |range, _| {
-                    gate_bytes += range.len() as u64;
-                    ids.clear();
-                    prefilter.literals_of_line(&bytes[range.clone()], scratch, ids);
-                    if !ids.is_empty() && !take(range.clone(), None) {
-                        take(range, Some(ids));
-                    }
-                    true
-                });
+                gate.lines
+                    .candidate_lines(bytes, gate_scratch, gate_ids, |range, _| {
+                        gate_bytes += range.len() as u64;
+                        ids.clear();
+                        match &gate.literals {
+                            Some(f) => f.literals_in(bytes, range.clone(), &mut (), ids),
+                            None => prefilter.literals_of_line(&bytes[range.clone()], scratch, ids),
+                        }
+                        if !ids.is_empty() && !take(range.clone(), None) {
+                            take(range, Some(ids));
+                        }
+                        true
+                    });
                 search.gate_found = Some(gate_bytes);
                 true
             } else {

@@ -1,0 +1,713 @@
+//! A searcher for a few dozen caseless literals and the fallback markers:
+//! the second stage of a gate-first search (`Scanner::with_gate_first`),
+//! which lists the literals of each line the first stage found.
+//!
+//! # The algorithm
+//!
+//! Each literal is reduced to a *window*, four adjacent bytes of it, and
+//! the windows are spread over eight *buckets*. Four tables, one per byte
+//! of a window, map a byte (its low seven bits) to the set of buckets
+//! that hold a window with that byte there, both ASCII cases of a letter
+//! included. A SIMD step loads the haystack at four successive offsets,
+//! looks every byte up in its table with one `vpermi2b` each (a 128-entry
+//! table in two registers: AVX-512 VBMI) and `and`s the four answers: a
+//! position whose answer is not empty may start a window of one of those
+//! buckets, and is confirmed on each of that bucket's literals, one at a
+//! time. 64 positions cost four loads, four lookups and four `and`s,
+//! however many literals there are.
+//!
+//! This is Teddy's idea (Hyperscan, the `aho-corasick` crate's packed
+//! searcher) with two changes for logs. Teddy looks a byte up by its two
+//! nibbles, and for text that is weak: every letter shares its high
+//! nibble with a dozen others, and a caseless letter with two dozen, so
+//! only the low nibble tells letters apart. A 7-bit lookup tells every
+//! ASCII byte from every other. And Teddy keys on a literal's first
+//! bytes, where API and cmdlet names share their most common words
+//! (`Get`, `Open`, `Create`): in the generated corpus's PowerShell text
+//! the seed rule's first trigrams occur once every 40 bytes. The window
+//! is taken instead where the rule spells a word boundary (`GetProcAddress`
+//! gives `tpro`, across `Get|Proc`): words are common, the joint of two is
+//! not (`window_at`). Where the rule spells none, the window of the
+//! rarest bytes by `line_finder`'s rank.
+//!
+//! The markers are tested as the line finder tests them (`Markers`), on
+//! the same loads: a fallback line's literals may hide behind escapes, so
+//! the caller must learn that the line holds one.
+//!
+//! It reports every occurrence of every literal (each occurrence holds its
+//! window, so the position of that window passes), and its tests check it
+//! against a naive search. It needs AVX-512 VBMI, at most
+//! [`MAX_LITERALS`] caseless literals of at least [`WINDOW`] bytes, and
+//! markers the line finder can test; [`FingerprintFinder::new`] answers
+//! `None` otherwise and the caller keeps its engine.
+
+#![allow(unsafe_code)]
+
+use std::ops::Range;
+
+use super::LiteralScanner;
+use super::line_finder::{Markers, rank};
+
+/// The most caseless literals a finder takes: beyond a few per bucket,
+/// its buckets pass too often.
+pub const MAX_LITERALS: usize = 64;
+
+/// The bytes of a literal's window.
+pub const WINDOW: usize = 4;
+
+const BUCKETS: usize = 8;
+
+/// Finds a few dozen caseless literals and the fallback markers.
+#[derive(Debug)]
+pub struct FingerprintFinder {
+    /// The caseless literals, lowercased (ids `0..lits.len()`).
+    lits: Vec<Lit>,
+    /// Each bucket's literals (indices into `lits`).
+    buckets: [Vec<u32>; BUCKETS],
+    /// Per byte of a window, the buckets each byte (`& 0x7F`) may be in.
+    tables: [[u8; 128]; WINDOW],
+    /// The byte-for-byte literals (ids after `lits`).
+    markers: Markers,
+}
+
+#[derive(Debug)]
+struct Lit {
+    bytes: Vec<u8>,
+    /// Where its window starts.
+    at: usize,
+    /// The window's bytes (little-endian), and the bits to set in the
+    /// haystack's to compare them ASCII-caseless: 0x20 for each letter.
+    window: u32,
+    fold: u32,
+}
+
+impl FingerprintFinder {
+    /// A finder for `caseless` literals (ASCII-caseless; `spellings[i]`,
+    /// where given, is how the rules spell literal `i`, which places its
+    /// window) and `exact` ones (byte for byte), or `None` where it does
+    /// not apply (see the module documentation).
+    pub fn new(
+        caseless: &[Vec<u8>],
+        spellings: &[Vec<u8>],
+        exact: &[Vec<u8>],
+    ) -> Option<FingerprintFinder> {
+        if !vbmi() {
+            return None;
+        }
+        Self::build(caseless, spellings, exact)
+    }
+
+    /// [`FingerprintFinder::new`] without the CPU check.
+    fn build(
+        caseless: &[Vec<u8>],
+        spellings: &[Vec<u8>],
+        exact: &[Vec<u8>],
+    ) -> Option<FingerprintFinder> {
+        if caseless.is_empty()
+            || caseless.len() > MAX_LITERALS
+            || caseless
+                .iter()
+                .any(|l| l.len() < WINDOW || l.contains(&b'\n'))
+        {
+            return None;
+        }
+        let markers = Markers::new(exact)?;
+        let lits: Vec<Lit> = caseless
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let bytes = l.to_ascii_lowercase();
+                let spelling = spellings
+                    .get(i)
+                    .map(Vec::as_slice)
+                    .filter(|s| s.eq_ignore_ascii_case(&bytes));
+                let at = window_at(&bytes, spelling);
+                let w: [u8; WINDOW] = bytes[at..at + WINDOW].try_into().expect("a window");
+                let fold = w.map(|c| if c.is_ascii_lowercase() { 0x20 } else { 0 });
+                Lit {
+                    window: u32::from_le_bytes(w),
+                    fold: u32::from_le_bytes(fold),
+                    bytes,
+                    at,
+                }
+            })
+            .collect();
+        let windows: Vec<&[u8]> = lits.iter().map(|l| &l.bytes[l.at..l.at + WINDOW]).collect();
+        let mut buckets: [Vec<u32>; BUCKETS] = Default::default();
+        let mut tables = [[0u8; 128]; WINDOW];
+        for (k, b) in assign_buckets(&windows).into_iter().enumerate() {
+            buckets[b].push(k as u32);
+            for (i, &c) in windows[k].iter().enumerate() {
+                tables[i][usize::from(c & 0x7F)] |= 1 << b;
+                if c.is_ascii_lowercase() {
+                    tables[i][usize::from(c.to_ascii_uppercase())] |= 1 << b;
+                }
+            }
+        }
+        Some(FingerprintFinder {
+            lits,
+            buckets,
+            tables,
+            markers,
+        })
+    }
+
+    /// The buckets whose windows may start at `pos` (one position, for the
+    /// haystack's tail).
+    fn buckets_at(&self, hay: &[u8], pos: usize) -> u8 {
+        match hay.get(pos..pos + WINDOW) {
+            Some(w) => (0..WINDOW).fold(0xFF, |acc, i| {
+                acc & self.tables[i][usize::from(w[i] & 0x7F)]
+            }),
+            None => 0,
+        }
+    }
+
+    /// Calls `visit(pos, buckets)` for each position of `hay` from `from`
+    /// on, in order, where a window of `buckets` or a marker may start,
+    /// until it answers `Some`.
+    fn scan<T>(
+        &self,
+        hay: &[u8],
+        from: usize,
+        mut visit: impl FnMut(usize, u8) -> Option<T>,
+    ) -> Option<T> {
+        let mut pos = from;
+        #[cfg(target_arch = "x86_64")]
+        if vbmi() {
+            // SAFETY: the CPU runs AVX-512 VBMI (checked just above).
+            let (found, next) = unsafe { x86::scan(self, hay, from, &mut visit) };
+            if found.is_some() {
+                return found;
+            }
+            pos = next;
+        }
+        self.scan_scalar(hay, pos, &mut visit)
+    }
+
+    /// [`FingerprintFinder::scan`] one position at a time.
+    fn scan_scalar<T>(
+        &self,
+        hay: &[u8],
+        from: usize,
+        visit: &mut impl FnMut(usize, u8) -> Option<T>,
+    ) -> Option<T> {
+        (from..hay.len()).find_map(|pos| {
+            let buckets = self.buckets_at(hay, pos);
+            if buckets == 0 && !self.markers.may_start(&hay[pos..]) {
+                return None;
+            }
+            visit(pos, buckets)
+        })
+    }
+
+    /// Calls `on(id, end)` for each literal of `buckets` whose window
+    /// starts at `pos` and that starts at or after `start`, then for each
+    /// marker at `pos`, until it answers true; answers whether it did.
+    #[inline]
+    fn confirm(
+        &self,
+        hay: &[u8],
+        start: usize,
+        pos: usize,
+        buckets: u8,
+        mut on: impl FnMut(u32, usize) -> bool,
+    ) -> bool {
+        if buckets != 0 {
+            // PERF: most positions that pass hold no window: one compare
+            // of four bytes rejects them.
+            let window = hay
+                .get(pos..pos + WINDOW)
+                .map_or(0, |w| u32::from_le_bytes(w.try_into().expect("a window")));
+            for b in BitIter(buckets) {
+                for &k in &self.buckets[b] {
+                    let lit = &self.lits[k as usize];
+                    if window | lit.fold != lit.window {
+                        continue;
+                    }
+                    let Some(x) = pos.checked_sub(lit.at).filter(|&x| x >= start) else {
+                        continue;
+                    };
+                    let end = x + lit.bytes.len();
+                    if hay
+                        .get(x..end)
+                        .is_some_and(|w| w.eq_ignore_ascii_case(&lit.bytes))
+                        && on(k, end)
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        if self.markers.may_start(&hay[pos..]) {
+            let n = self.lits.len() as u32;
+            for i in self.markers.at(hay, pos) {
+                if on(n + i as u32, pos + self.markers.lits[i].len()) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+impl LiteralScanner for FingerprintFinder {
+    type Scratch = ();
+
+    fn new_scratch(&self) {}
+
+    fn prepare(&self, _haystack: &[u8], _scratch: &mut ()) {}
+
+    fn find(&self, haystack: &[u8], start: usize, _scratch: &mut ()) -> Option<usize> {
+        self.scan(haystack, start, |pos, buckets| {
+            let mut first = None;
+            self.confirm(haystack, start, pos, buckets, |_, end| {
+                first = Some(end);
+                true
+            });
+            first
+        })
+    }
+
+    fn literals_in(
+        &self,
+        haystack: &[u8],
+        range: Range<usize>,
+        _scratch: &mut (),
+        out: &mut Vec<u32>,
+    ) {
+        let line = &haystack[range];
+        self.scan(line, 0, |pos, buckets| {
+            self.confirm(line, 0, pos, buckets, |id, _| {
+                out.push(id);
+                false
+            });
+            None::<()>
+        });
+    }
+}
+
+/// The set bits of a bucket set.
+struct BitIter(u8);
+
+impl Iterator for BitIter {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let b = self.0.trailing_zeros() as usize;
+        self.0 &= self.0 - 1;
+        Some(b)
+    }
+}
+
+/// Where the window of `lit` (lowercase, [`WINDOW`] bytes or more) starts:
+/// across a word boundary the rules spell (`spelling`: a lowercase letter
+/// or digit, then an uppercase letter), the rarest such by
+/// `line_finder::rank`; else the rarest window of all.
+///
+/// PERF: on the generated corpus's PowerShell lines (8 MB), the seed
+/// rule's windows chosen by rank alone pass the buckets once every 120
+/// bytes; across word boundaries, once every 640 (the rarest windows by
+/// a count over the same text: once every 420).
+fn window_at(lit: &[u8], spelling: Option<&[u8]>) -> usize {
+    let last = lit.len() - WINDOW;
+    let score = |&i: &usize| lit[i..i + WINDOW].iter().map(|&b| rank(b)).sum::<u32>();
+    let boundaries = spelling.into_iter().flat_map(move |s| {
+        (1..s.len())
+            .filter(move |&t| {
+                (s[t - 1].is_ascii_lowercase() || s[t - 1].is_ascii_digit())
+                    && s[t].is_ascii_uppercase()
+            })
+            .map(move |t| t.saturating_sub(WINDOW / 2).min(last))
+    });
+    boundaries
+        .min_by_key(score)
+        .or_else(|| (0..=last).min_by_key(score))
+        .expect("a literal of WINDOW bytes or more")
+}
+
+/// The bucket of each window: one at a time, into the bucket whose pass
+/// rate grows least, estimated as the product over the window's bytes of
+/// how many distinct bytes (ASCII-caseless) the bucket accepts there;
+/// among equals, the emptiest.
+fn assign_buckets(windows: &[&[u8]]) -> Vec<usize> {
+    // Per bucket and byte of a window, the set of accepted bytes.
+    let mut sets = [[0u128; WINDOW]; BUCKETS];
+    let cost =
+        |s: &[u128; WINDOW]| -> u64 { s.iter().map(|b| u64::from(b.count_ones())).product() };
+    let mut sizes = [0usize; BUCKETS];
+    windows
+        .iter()
+        .map(|w| {
+            let with = |s: &[u128; WINDOW]| {
+                let mut s = *s;
+                for (i, &c) in w.iter().enumerate() {
+                    s[i] |= 1 << (c & 0x7F);
+                }
+                s
+            };
+            let b = (0..BUCKETS)
+                .min_by_key(|&b| (cost(&with(&sets[b])) - cost(&sets[b]), sizes[b]))
+                .expect("buckets");
+            sets[b] = with(&sets[b]);
+            sizes[b] += 1;
+            b
+        })
+        .collect()
+}
+
+/// Whether the CPU runs the SIMD kernel (the standard library caches the
+/// answer).
+fn vbmi() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512vbmi")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    //! The SIMD step, with AVX-512 VBMI.
+
+    use std::arch::x86_64::*;
+
+    use super::{FingerprintFinder, WINDOW};
+
+    /// Steps that passed, kept for visiting: the position of the first of
+    /// their 64 lanes, the lanes that passed, the buckets of each lane.
+    type Passed = [(usize, u64, __m512i); 8];
+
+    /// [`FingerprintFinder::scan`] with the SIMD kernel: what `visit`
+    /// answered, and the first position not visited.
+    ///
+    /// # Safety
+    /// The CPU must run AVX-512 VBMI and BW.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    pub(super) unsafe fn scan<T>(
+        f: &FingerprintFinder,
+        hay: &[u8],
+        from: usize,
+        visit: &mut impl FnMut(usize, u8) -> Option<T>,
+    ) -> (Option<T>, usize) {
+        // PERF: the steps that pass are collected by a loop that calls
+        // nothing, and visited here: a call in the loop clobbers every
+        // vector register, and the tables were reloaded from the stack at
+        // each step (7.6 against 5.3 GB/s with the visits in the loop).
+        // One copy of the loop per number of marker tests keeps those
+        // constant too.
+        let collect = match (f.markers.pairs.len(), f.markers.high.is_some()) {
+            (0, false) => collect::<0, false>,
+            (0, true) => collect::<0, true>,
+            (1, false) => collect::<1, false>,
+            (1, true) => collect::<1, true>,
+            (_, false) => collect::<2, false>,
+            (_, true) => collect::<2, true>,
+        };
+        // SAFETY: `zeroed` is a valid `__m512i`.
+        let mut passed: Passed = unsafe { std::mem::zeroed() };
+        let mut lanes = [0u8; 64];
+        let mut p = from;
+        while p < hay.len() {
+            // SAFETY: as promised by the caller.
+            let count = unsafe { collect(f, hay, &mut p, &mut passed) };
+            for &(at, mut m, b) in &passed[..count] {
+                // SAFETY: AVX-512F runs; `lanes` holds 64 bytes.
+                unsafe { _mm512_storeu_si512(lanes.as_mut_ptr().cast(), b) };
+                while m != 0 {
+                    let i = m.trailing_zeros() as usize;
+                    if let Some(found) = visit(at + i, lanes[i]) {
+                        return (Some(found), at + i);
+                    }
+                    m &= m - 1;
+                }
+            }
+        }
+        (None, hay.len())
+    }
+
+    /// Steps from `*p` on until `passed` is full or `hay` ends (then
+    /// `*p` is its length); answers how many of `passed` it filled.
+    ///
+    /// # Safety
+    /// The CPU must run AVX-512 VBMI and BW.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    unsafe fn collect<const PAIRS: usize, const HIGH: bool>(
+        f: &FingerprintFinder,
+        hay: &[u8],
+        p: &mut usize,
+        passed: &mut Passed,
+    ) -> usize {
+        // SAFETY: every load reads `hay[p..p + 64 + WINDOW - 1]`, inside
+        // `hay` by the loop condition, or the padded copy of the tail; the
+        // table loads read 64 of a table's 128 bytes; the prefetch hint may
+        // point anywhere.
+        unsafe {
+            let half = |t: &[u8; 128], h: usize| _mm512_loadu_si512(t.as_ptr().add(64 * h).cast());
+            let lo: [__m512i; WINDOW] = std::array::from_fn(|i| half(&f.tables[i], 0));
+            let hi: [__m512i; WINDOW] = std::array::from_fn(|i| half(&f.tables[i], 1));
+            let pairs = &f.markers.pairs;
+            let first: [__m512i; PAIRS] =
+                std::array::from_fn(|k| _mm512_set1_epi8(pairs[k].first as i8));
+            let second: [__m512i; PAIRS] =
+                std::array::from_fn(|k| _mm512_set1_epi8(pairs[k].second as i8));
+            let high = _mm512_set1_epi8(f.markers.high.unwrap_or(0xFF) as i8);
+            // The buckets of 64 positions, and which of them a marker's
+            // test passes.
+            let step = |here: *const u8| {
+                let v: [__m512i; WINDOW] =
+                    std::array::from_fn(|i| _mm512_loadu_si512(here.add(i).cast()));
+                let mut b = _mm512_permutex2var_epi8(lo[0], v[0], hi[0]);
+                for i in 1..WINDOW {
+                    b = _mm512_and_si512(b, _mm512_permutex2var_epi8(lo[i], v[i], hi[i]));
+                }
+                let mut marks = 0u64;
+                for k in 0..PAIRS {
+                    let at_first = _mm512_cmpeq_epi8_mask(v[0], first[k]);
+                    marks |= _mm512_mask_cmpeq_epi8_mask(at_first, v[1], second[k]);
+                }
+                if HIGH {
+                    marks |= _mm512_cmpge_epu8_mask(v[0], high);
+                }
+                (b, marks)
+            };
+            let n = hay.len();
+            let mut count = 0;
+            while *p + 64 + WINDOW - 1 <= n {
+                let here = hay.as_ptr().add(*p);
+                let (b, marks) = step(here);
+                _mm_prefetch::<_MM_HINT_T0>(here.wrapping_add(2048).cast());
+                let m = _mm512_test_epi8_mask(b, b) | marks;
+                *p += 64;
+                if m != 0 {
+                    passed[count] = (*p - 64, m, b);
+                    count += 1;
+                    if count == passed.len() {
+                        return count;
+                    }
+                }
+            }
+            // The tail, from a copy padded with zeros: only the positions
+            // inside `hay` count, and a window only where it fits.
+            let mut pad = [0u8; 64 + WINDOW - 1];
+            while *p < n && count < passed.len() {
+                let len = (n - *p).min(pad.len());
+                pad[..len].copy_from_slice(&hay[*p..*p + len]);
+                pad[len..].fill(0);
+                let (b, marks) = step(pad.as_ptr());
+                let upto = |k: usize| if k >= 64 { !0u64 } else { (1u64 << k) - 1 };
+                let b = _mm512_maskz_mov_epi8(upto((n - *p).saturating_sub(WINDOW - 1)), b);
+                let m = (_mm512_test_epi8_mask(b, b) | marks) & upto(n - *p);
+                if m != 0 {
+                    passed[count] = (*p, m, b);
+                    count += 1;
+                }
+                *p = (*p + 64).min(n);
+            }
+            count
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every (id, start) of every literal in `hay`, by a naive search.
+    fn naive(caseless: &[Vec<u8>], exact: &[Vec<u8>], hay: &[u8]) -> Vec<(u32, usize)> {
+        let mut out = Vec::new();
+        for (id, l) in caseless.iter().chain(exact).enumerate() {
+            for x in 0..hay.len() {
+                let hit = hay.get(x..x + l.len()).is_some_and(|w| {
+                    if id < caseless.len() {
+                        w.eq_ignore_ascii_case(l)
+                    } else {
+                        w == l.as_slice()
+                    }
+                });
+                if hit {
+                    out.push((id as u32, x));
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// Every (id, start) the finder reports, with the SIMD kernel or not.
+    fn found(f: &FingerprintFinder, simd: bool, hay: &[u8]) -> Vec<(u32, usize)> {
+        let mut out = Vec::new();
+        let mut visit = |pos: usize, buckets: u8| {
+            f.confirm(hay, 0, pos, buckets, |id, end| {
+                let len = match f.lits.get(id as usize) {
+                    Some(l) => l.bytes.len(),
+                    None => f.markers.lits[id as usize - f.lits.len()].len(),
+                };
+                out.push((id, end - len));
+                false
+            });
+            None::<()>
+        };
+        let mut pos = 0;
+        #[cfg(target_arch = "x86_64")]
+        if simd {
+            // SAFETY: only where the CPU runs it.
+            pos = unsafe { x86::scan(f, hay, 0, &mut visit) }.1;
+        }
+        f.scan_scalar(hay, pos, &mut visit);
+        out.sort_unstable();
+        out
+    }
+
+    fn seed() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        let spellings: Vec<Vec<u8>> = [
+            "CreateRemoteThread",
+            "GetProcAddress",
+            "OpenProcess",
+            "OpenProcessToken",
+            "VirtualAlloc",
+            "memcpy",
+            "WriteInt32",
+            "Kernel32.dll",
+            "lsass",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        let caseless = spellings.iter().map(|s| s.to_ascii_lowercase()).collect();
+        (caseless, spellings)
+    }
+
+    #[test]
+    fn windows_straddle_the_word_boundaries_the_rules_spell() {
+        let window = |s: &str| {
+            let lower = s.to_ascii_lowercase().into_bytes();
+            let at = window_at(&lower, Some(s.as_bytes()));
+            String::from_utf8(lower[at..at + WINDOW].to_vec()).unwrap()
+        };
+        // `Get|Proc` and `Proc|Address`: the rarer by rank.
+        assert_eq!(window("GetProcAddress"), "ocad");
+        assert_eq!(window("OpenProcess"), "enpr");
+        assert_eq!(window("WriteInt32"), "tein");
+        // The window stays inside the literal at either end.
+        assert_eq!(window("aBcdef"), "abcd");
+        assert_eq!(window("abcdeF"), "cdef");
+        // No boundary: the rarest window by rank.
+        assert_eq!(window("lsass"), "lsas");
+        let lower = b"getprocaddress".to_vec();
+        assert_eq!(window_at(&lower, None), window_at(&lower, Some(&lower)));
+    }
+
+    #[test]
+    fn buckets_keep_unlike_windows_apart() {
+        let w: Vec<&[u8]> = vec![b"abcd", b"abcd", b"wxyz", b"abce"];
+        let b = assign_buckets(&w);
+        // A repeated window costs nothing where it already is; a window
+        // that costs as much in an empty bucket as in a used one goes to
+        // the empty one.
+        assert_eq!(b[0], b[1]);
+        assert_ne!(b[0], b[2]);
+        assert_ne!(b[3], b[0]);
+        assert_ne!(b[3], b[2]);
+    }
+
+    #[test]
+    fn declines_what_it_cannot_search() {
+        let (caseless, spellings) = seed();
+        let exact = crate::compile::literals::fallback_literals();
+        assert!(FingerprintFinder::build(&caseless, &spellings, &exact).is_some());
+        assert!(FingerprintFinder::build(&[b"abc".to_vec()], &[], &[]).is_none());
+        assert!(FingerprintFinder::build(&[], &[], &exact).is_none());
+        assert!(FingerprintFinder::build(&[b"ab\ncd".to_vec()], &[], &[]).is_none());
+        let many: Vec<Vec<u8>> = (0..=MAX_LITERALS)
+            .map(|i| format!("lit{i:04}").into_bytes())
+            .collect();
+        assert!(FingerprintFinder::build(&many, &[], &[]).is_none());
+        let pairs: Vec<Vec<u8>> = vec![b"ab".to_vec(), b"cd".to_vec(), b"ef".to_vec()];
+        assert!(FingerprintFinder::build(&caseless, &spellings, &pairs).is_none());
+    }
+
+    #[test]
+    fn reports_every_occurrence_a_naive_search_finds() {
+        let (caseless, spellings) = seed();
+        let exact = crate::compile::literals::fallback_literals();
+        let f = FingerprintFinder::build(&caseless, &spellings, &exact).expect("buildable");
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng as usize
+        };
+        let pieces: &[&[u8]] = &[
+            b"CreateRemoteThread",
+            b"createremotethreaD",
+            b"GETPROCADDRESS",
+            b"OpenProcessToken",
+            b"openprocesstoke",
+            b"VirtualAlloc",
+            b"memcpy",
+            b"MEMCPY",
+            b"WriteInt32",
+            b"WriteInt3",
+            b"kernel32.DLL",
+            b"LSASS",
+            b"lsas",
+            b"tein",
+            b"enpr",
+            b"\\u0041",
+            b"\\U0041",
+            b"&#",
+            "\u{17F}".as_bytes(),
+            "\u{212A}".as_bytes(),
+            "\u{AE}".as_bytes(),
+            b"\n",
+            // Bytes that share a letter's low seven bits.
+            b"\xE5\xEE\xF0\xF2",
+        ];
+        for round in 0..400 {
+            let mut hay = Vec::new();
+            for _ in 0..next() % 40 {
+                let piece = pieces[next() % pieces.len()];
+                let piece = match next() % 4 {
+                    0 => &piece[..piece.len() - next() % piece.len()],
+                    1 => &piece[next() % piece.len()..],
+                    _ => piece,
+                };
+                hay.extend_from_slice(piece);
+                hay.extend(std::iter::repeat_n(b"ae.x"[next() % 4], next() % 90));
+            }
+            let want = naive(&caseless, &exact, &hay);
+            assert_eq!(found(&f, false, &hay), want, "round {round}, scalar");
+            if vbmi() {
+                assert_eq!(found(&f, true, &hay), want, "round {round}, simd");
+            }
+        }
+    }
+
+    #[test]
+    fn finds_the_first_occurrence_and_lists_a_lines_literals() {
+        let (caseless, spellings) = seed();
+        let exact = crate::compile::literals::fallback_literals();
+        let Some(f) = FingerprintFinder::new(&caseless, &spellings, &exact) else {
+            return;
+        };
+        let hay = b"xx OPENPROCESSTOKEN memcpy \\u0041 lsass\n".repeat(3);
+        // From 3 on, `openprocess` ends first; from 4, inside it, `memcpy`.
+        assert_eq!(f.find(&hay, 3, &mut ()), Some(14));
+        assert_eq!(f.find(&hay, 4, &mut ()), Some(26));
+        let mut ids = Vec::new();
+        f.literals_in(&hay, 0..39, &mut (), &mut ids);
+        ids.sort_unstable();
+        let marker = exact.iter().position(|l| l == b"\\u0").unwrap() + caseless.len();
+        assert_eq!(ids, [2, 3, 5, 8, marker as u32]);
+    }
+}
