@@ -33,9 +33,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sigscan::prefilter::aho::{AhoScanner, ascii_lowercase_into};
+use sigscan::prefilter::fingerprint::FingerprintFinder;
 #[cfg(feature = "hyperscan")]
 use sigscan::prefilter::hyperscan::{HsScanner, HsSyntax};
-use sigscan::prefilter::fingerprint::FingerprintFinder;
 use sigscan::prefilter::line_finder::LineFinder;
 use sigscan::prefilter::{EngineKind, LiteralScanner, Prefilter, for_each_candidate_line};
 
