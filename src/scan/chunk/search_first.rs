@@ -69,7 +69,9 @@ impl SearchFirst {
         // the detection literals' search (about 0.5 s per GB and core for
         // the seed rule's 38) over the bytes it skips. Where a channel
         // literal is on every line (`security` names an element of every
-        // evtx_dump `System`), it is dropped for a while.
+        // evtx_dump `System`), it is dropped for a while. Not where its
+        // second stage is a fingerprint search (`collect_candidates` then
+        // reports nothing): that pays whatever the stage finds.
         match self.gate_found.take() {
             Some(found) if found * 2 > bytes => {
                 self.gate = false;
