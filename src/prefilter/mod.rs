@@ -119,6 +119,36 @@ pub fn for_each_candidate_line_lazy<S: LiteralScanner>(
     }
 }
 
+/// A gate-first search's two stages as one: calls `on_line(line_range,
+/// literal_ids)` for every line of `haystack` that `lines` finds a literal
+/// in, in order, with the ids of the literals `literals` lists in it
+/// (maybe none). `line_range` excludes the `\n`; the second stage finds
+/// where the line ends as it searches it.
+pub fn for_each_found_line<S: LiteralScanner>(
+    lines: &S,
+    literals: &fingerprint::FingerprintFinder,
+    haystack: &[u8],
+    scratch: &mut S::Scratch,
+    ids: &mut Vec<u32>,
+    mut on_line: impl FnMut(Range<usize>, &[u32]),
+) {
+    lines.prepare(haystack, scratch);
+    let mut pos = 0;
+    while pos < haystack.len() {
+        let Some(end) = lines.find(haystack, pos, scratch) else {
+            break;
+        };
+        // As in `for_each_candidate_line_lazy`; the line holds the
+        // occurrence, so it reaches at least to `end`.
+        let last = end.saturating_sub(1).max(pos);
+        let line_start = memchr::memrchr(b'\n', &haystack[pos..last]).map_or(pos, |i| pos + i + 1);
+        ids.clear();
+        let line_end = literals.line_literals(haystack, line_start, ids);
+        on_line(line_start..line_end, ids);
+        pos = line_end + 1;
+    }
+}
+
 /// Two scanners as one: ids of `b` follow those of `a`. Each side's last
 /// answer to `find` is kept while it still lies ahead, so the driver's
 /// repeated `find` calls do not rescan what one side already searched.
@@ -440,6 +470,36 @@ impl Prefilter {
         }
     }
 
+    /// Runs [`for_each_found_line`] with this engine as the first stage.
+    /// Returns `false` (and calls nothing) for [`Prefilter::None`].
+    pub fn found_lines(
+        &self,
+        haystack: &[u8],
+        scratch: &mut PrefilterScratch,
+        literals: &fingerprint::FingerprintFinder,
+        ids: &mut Vec<u32>,
+        on_line: impl FnMut(Range<usize>, &[u32]),
+    ) -> bool {
+        match (self, scratch) {
+            (Prefilter::Rust(s), PrefilterScratch::Rust(sc)) => {
+                for_each_found_line(s, literals, haystack, sc, ids, on_line);
+                true
+            }
+            #[cfg(feature = "hyperscan")]
+            (Prefilter::Hyperscan(s), PrefilterScratch::Hyperscan(sc)) => {
+                for_each_found_line(s, literals, haystack, sc, ids, on_line);
+                true
+            }
+            (Prefilter::Lines(s), _) => {
+                for_each_found_line(s, literals, haystack, &mut (), ids, on_line);
+                true
+            }
+            (Prefilter::None, _) => false,
+            #[allow(unreachable_patterns)]
+            _ => panic!("BUG: prefilter scratch of another engine"),
+        }
+    }
+
     /// Pushes the id of every literal occurring in `line` (a haystack of its
     /// own). Nothing for [`Prefilter::None`].
     pub fn literals_of_line(
@@ -490,4 +550,73 @@ pub(crate) fn candidate_lines<S: LiteralScanner>(
         out.push((r, ids));
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two stages as one driver find what the first stage's lines and
+    /// the second stage's literals in each find, composed naively.
+    #[test]
+    fn found_lines_are_the_first_stages_with_the_seconds_literals() {
+        let exact = crate::compile::literals::fallback_literals();
+        let channel = vec![b"microsoft-windows-powershell".to_vec()];
+        let names: Vec<Vec<u8>> = [&b"OpenProcess"[..], b"VirtualAlloc", b"memcpy"]
+            .iter()
+            .map(|s| s.to_vec())
+            .collect();
+        let lower: Vec<Vec<u8>> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        let (Some(lines), Some(second)) = (
+            line_finder::LineFinder::new(&channel, &exact),
+            fingerprint::FingerprintFinder::new(&lower, &names, &exact),
+        ) else {
+            return; // The CPU runs neither kernel.
+        };
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng as usize
+        };
+        let pieces: &[&[u8]] = &[
+            b"Microsoft-Windows-PowerShell",
+            b"OPENPROCESS",
+            b"virtualalloc",
+            b"memcpy",
+            b"\\u0041",
+            b"\n",
+            b"\n",
+        ];
+        for round in 0..300 {
+            let mut hay = Vec::new();
+            for _ in 0..next() % 40 {
+                hay.extend_from_slice(pieces[next() % pieces.len()]);
+                hay.extend(std::iter::repeat_n(b'.', next() % 120));
+            }
+            let want: Vec<(Range<usize>, Vec<u32>)> = candidate_lines(&lines, &hay)
+                .into_iter()
+                .map(|(r, _)| {
+                    let mut ids = Vec::new();
+                    second.literals_in(&hay, r.clone(), &mut (), &mut ids);
+                    ids.sort_unstable();
+                    (r, ids)
+                })
+                .collect();
+            let mut got = Vec::new();
+            let mut ids = Vec::new();
+            for_each_found_line(&lines, &second, &hay, &mut (), &mut ids, |r, ids| {
+                let mut ids = ids.to_vec();
+                ids.sort_unstable();
+                got.push((r, ids));
+            });
+            assert_eq!(
+                got,
+                want,
+                "round {round}: {:?}",
+                String::from_utf8_lossy(&hay)
+            );
+        }
+    }
 }

@@ -30,7 +30,7 @@ use super::{Counts, Scanner, route, view};
 use crate::compile::{self, EventSource, LiteralTarget};
 use crate::event;
 use crate::event::raw::Span;
-use crate::prefilter::{LiteralScanner, Prefilter, PrefilterScratch};
+use crate::prefilter::{Prefilter, PrefilterScratch};
 
 mod search_first;
 use search_first::SearchFirst;
@@ -281,28 +281,33 @@ impl Scanner {
                 // Gate first: only the lines that can pass a rule's gate are
                 // searched for the plan's literals, each on its own.
                 let gate_scratch = gate_scratch.get_or_insert_with(|| gate.lines.new_scratch());
-                let mut gate_bytes = 0;
-                gate.lines
-                    .candidate_lines(bytes, gate_scratch, gate_ids, |range, _| {
-                        gate_bytes += range.len() as u64;
-                        ids.clear();
-                        match &gate.literals {
-                            Some(f) => f.literals_in(bytes, range.clone(), &mut (), ids),
-                            None => prefilter.literals_of_line(&bytes[range.clone()], scratch, ids),
-                        }
-                        if !ids.is_empty() && !take(range.clone(), None) {
-                            take(range, Some(ids));
-                        }
-                        true
-                    });
-                // PERF: with a fingerprint search for its second stage the
-                // gate stage pays however many lines it finds (its two
-                // stages cost at most about 0.3 s per GB and core, one pass
-                // of the whole plan's prefilter 0.33 or more): it is never
-                // dropped. Mordor's PowerShell-heavy chunks dropped it for
-                // up to 64 chunks, and Hyperscan was 42% of the seed rule's
-                // scan there.
-                if gate.literals.is_none() {
+                if let Some(second) = &gate.literals {
+                    // PERF: with a fingerprint search for its second stage
+                    // the gate stage pays however many lines it finds (its
+                    // two stages cost at most about 0.3 s per GB and core,
+                    // one pass of the whole plan's prefilter 0.33 or more):
+                    // it is never dropped (`search.gate_found` stays
+                    // `None`). Mordor's PowerShell-heavy chunks dropped it
+                    // for up to 64 chunks, and Hyperscan was 42% of the
+                    // seed rule's scan there.
+                    gate.lines
+                        .found_lines(bytes, gate_scratch, second, ids, |range, ids| {
+                            if !ids.is_empty() && !take(range.clone(), None) {
+                                take(range, Some(ids));
+                            }
+                        });
+                } else {
+                    let mut gate_bytes = 0;
+                    gate.lines
+                        .candidate_lines(bytes, gate_scratch, gate_ids, |range, _| {
+                            gate_bytes += range.len() as u64;
+                            ids.clear();
+                            prefilter.literals_of_line(&bytes[range.clone()], scratch, ids);
+                            if !ids.is_empty() && !take(range.clone(), None) {
+                                take(range, Some(ids));
+                            }
+                            true
+                        });
                     search.gate_found = Some(gate_bytes);
                 }
                 true
