@@ -59,6 +59,42 @@ impl GuardedMap {
     }
 }
 
+impl GuardedMap {
+    /// Tells the kernel the whole pages inside `range` (offsets into the
+    /// map) will not be read again, so their page-table entries go now
+    /// rather than when the map is dropped. Reading them again stays valid:
+    /// a dropped entry of a shared file map is faulted in again from the
+    /// page cache, with the same bytes.
+    ///
+    /// PERF: a worker scans its chunks in parallel with the other's, while
+    /// the drop of a whole 1 GB map unmapped it in one call at the end of
+    /// the scan, on one core (4-5% of the seed rule's samples).
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        let page = page_size();
+        let start = range.start.next_multiple_of(page);
+        let end = range.end.min(self.map.len()) / page * page;
+        if start < end {
+            // SAFETY: the range lies inside the map, is page-aligned (the
+            // map's start is), and MADV_DONTNEED on a read-only shared file
+            // map changes no byte that a later read sees.
+            unsafe {
+                libc::madvise(
+                    self.map.as_ptr().add(start) as *mut libc::c_void,
+                    end - start,
+                    libc::MADV_DONTNEED,
+                );
+            }
+        }
+    }
+}
+
+/// The system's page size.
+fn page_size() -> usize {
+    // SAFETY: `sysconf` has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(page).unwrap_or(4096).max(4096)
+}
+
 impl std::ops::Deref for GuardedMap {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
@@ -173,6 +209,21 @@ extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut 
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn released_pages_read_the_same_bytes_again() {
+        let mut f = tempfile::tempfile().unwrap();
+        let data: Vec<u8> = (0..3 << 16).map(|i| (i * 7 % 251) as u8).collect();
+        f.write_all(&data).unwrap();
+        let map = map(&f, data.len() as u64).expect("mapped");
+        assert_eq!(&map[..], &data[..]);
+        // Unaligned ends, the whole map, and an empty range.
+        map.release(100..(2 << 16) + 5);
+        assert_eq!(&map[..], &data[..]);
+        map.release(0..data.len());
+        map.release(7..7);
+        assert_eq!(&map[..], &data[..]);
+    }
 
     #[test]
     fn a_file_truncated_while_mapped_reads_as_nul_and_is_flagged() {

@@ -412,6 +412,9 @@ impl Scanner {
                                 *base += chunk.counts.lines;
                                 summary.counts.add(&chunk.counts);
                                 sink.chunk_done(chunk.counts.bytes);
+                                if let input::ChunkData::Mapped(map, range) = &chunk.data {
+                                    map.release(range.clone());
+                                }
                             }
                             Err(Work::End {
                                 input,
