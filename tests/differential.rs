@@ -23,6 +23,8 @@ use sigscan::sigma::maps::read_string_map;
 struct Collect {
     hits: BTreeSet<(String, u64, String)>,
     lines: u64,
+    /// Events, empty lines and invalid lines.
+    kinds: (u64, u64, u64),
     /// Routes the scan built.
     routes: usize,
 }
@@ -37,6 +39,9 @@ impl HitSink for Collect {
     fn input_done(&mut self, _: &Input, s: &InputSummary) {
         assert!(s.error.is_none(), "read error: {:?}", s.error);
         self.lines += s.counts.lines;
+        self.kinds.0 += s.counts.events;
+        self.kinds.1 += s.counts.empty_lines;
+        self.kinds.2 += s.counts.invalid_lines;
     }
 }
 
@@ -239,6 +244,21 @@ fn gate_first_finds_the_same_hits_as_no_prefilter() {
         script("Microsoft-Windows-Sysmon/Operational", "VirtualAlloc"),
         script("Security", "VirtualAlloc powershell"),
         script(ps, "Get-ChildItem"),
+        // Lines the gate stage's walk must not count as plain events,
+        // after a plain one, before and after a line it finds.
+        script("Security", "a"),
+        String::new(),
+        "   ".into(),
+        "not json".into(),
+        format!("{}\r", script("Security", "b")),
+        format!(" {}", script("Security", "c")),
+        format!("{} ", script("Security", "d")),
+        "{\"truncated\":".into(),
+        format!("{}\r", script(ps, "Get-Item")),
+        script("Security", "e"),
+        "{".into(),
+        script("Security", "f"),
+        String::new(),
     ];
     let synthetic = util::write(dir.path(), "channels.ndjson", lines.join("\n").as_bytes());
     let mut inputs = vec![Input {
@@ -256,56 +276,70 @@ fn gate_first_finds_the_same_hits_as_no_prefilter() {
             ],
         ));
     }
-    let set = RuleSet::load(&rules);
-    let opts = CompileOptions::default();
-    // `Some(true)`: gate first with the engine's own line finder, what a
-    // CPU without AVX2 runs.
-    let build = |engine, gate_first: Option<bool>| {
-        let plan = Plan::from_rules(&set, &opts);
-        assert!(
-            plan.gate_literals.is_some(),
-            "every rule has a channel gate"
-        );
-        let scanner = Scanner::new(plan, engine, &FieldMap::new()).unwrap();
-        let scanner = match gate_first {
-            Some(true) => scanner.with_engine_gate_first(),
-            _ => scanner.with_gate_first(gate_first.is_none()),
-        };
-        assert_eq!(scanner.gate_first(), gate_first != Some(false));
-        scanner
-    };
-    let reference = scan_with(&build(EngineKind::None, Some(false)), &inputs, 2, 4 << 20);
-    let synthetic_hits: Vec<u64> = reference
-        .hits
-        .iter()
-        .filter(|(input, _, rule)| {
-            input == "channels" && rule == "9f22ccd5-a435-453b-af96-bf99cbb594d4"
-        })
-        .map(|(_, line, _)| *line)
-        .collect();
-    assert_eq!(
-        synthetic_hits,
-        [1, 2, 3, 4, 5, 6, 7],
-        "the seed rule's hits"
-    );
-    for engine in util::engines()
-        .into_iter()
-        .filter(|&e| e != EngineKind::None)
-    {
-        for (gate_first, threads, chunk) in [
-            (None, 2, 4 << 20),
-            (None, 1, 64 << 10),
-            (Some(true), 2, 4 << 20),
-            (Some(false), 2, 4 << 20),
-        ] {
-            let got = scan_with(&build(engine, gate_first), &inputs, threads, chunk);
-            assert_eq!(got.lines, reference.lines);
-            let missing: Vec<_> = reference.hits.difference(&got.hits).take(20).collect();
-            let extra: Vec<_> = got.hits.difference(&reference.hits).take(20).collect();
+    // The seed rule alone (its 38 names are few enough for the
+    // fingerprint search, the second stage that walks the lines it passes)
+    // and with the SigmaHQ PowerShell script rules (too many literals: the
+    // whole plan's prefilter is the second stage).
+    let seed_only = vec![rules[0].clone()];
+    for rules in [seed_only, rules.clone()] {
+        let set = RuleSet::load(&rules);
+        let opts = CompileOptions::default();
+        // `Some(true)`: gate first with the engine's own line finder, what a
+        // CPU without AVX2 runs.
+        let build = |engine, gate_first: Option<bool>| {
+            let plan = Plan::from_rules(&set, &opts);
             assert!(
-                missing.is_empty() && extra.is_empty(),
-                "{engine:?} gate_first={gate_first:?} threads={threads} chunk={chunk}: missing {missing:#?}\nextra {extra:#?}"
+                plan.gate_literals.is_some(),
+                "every rule has a channel gate"
             );
+            let scanner = Scanner::new(plan, engine, &FieldMap::new()).unwrap();
+            let scanner = match gate_first {
+                Some(true) => scanner.with_engine_gate_first(),
+                _ => scanner.with_gate_first(gate_first.is_none()),
+            };
+            assert_eq!(scanner.gate_first(), gate_first != Some(false));
+            scanner
+        };
+        let reference = scan_with(&build(EngineKind::None, Some(false)), &inputs, 2, 4 << 20);
+        let synthetic_hits: Vec<u64> = reference
+            .hits
+            .iter()
+            .filter(|(input, _, rule)| {
+                input == "channels" && rule == "9f22ccd5-a435-453b-af96-bf99cbb594d4"
+            })
+            .map(|(_, line, _)| *line)
+            .collect();
+        assert_eq!(
+            synthetic_hits,
+            [1, 2, 3, 4, 5, 6, 7],
+            "the seed rule's hits"
+        );
+        for engine in util::engines()
+            .into_iter()
+            .filter(|&e| e != EngineKind::None)
+        {
+            // Gate first counts the same events, empty and invalid lines
+            // whichever stages it runs (the SIMD line finder walks the lines
+            // it passes; the engine's own stages leave them to the chunk walk).
+            let gate_kinds = scan_with(&build(engine, Some(true)), &inputs, 2, 4 << 20).kinds;
+            for (gate_first, threads, chunk) in [
+                (None, 2, 4 << 20),
+                (None, 1, 64 << 10),
+                (Some(true), 2, 4 << 20),
+                (Some(false), 2, 4 << 20),
+            ] {
+                let got = scan_with(&build(engine, gate_first), &inputs, threads, chunk);
+                assert_eq!(got.lines, reference.lines);
+                if gate_first != Some(false) {
+                    assert_eq!(got.kinds, gate_kinds, "{engine:?} {gate_first:?} {chunk}");
+                }
+                let missing: Vec<_> = reference.hits.difference(&got.hits).take(20).collect();
+                let extra: Vec<_> = got.hits.difference(&reference.hits).take(20).collect();
+                assert!(
+                    missing.is_empty() && extra.is_empty(),
+                    "{engine:?} gate_first={gate_first:?} threads={threads} chunk={chunk}: missing {missing:#?}\nextra {extra:#?}"
+                );
+            }
         }
     }
 }

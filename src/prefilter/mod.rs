@@ -149,6 +149,46 @@ pub fn for_each_found_line<S: LiteralScanner>(
     }
 }
 
+/// [`for_each_found_line`] with a [`line_finder::LineFinder`] first stage
+/// that also walks the lines it passes: before each line it finds (and at
+/// the end) calls `on_gap(range, lines)` for the lines it passed since the
+/// last, when they are all plain: `range` holds exactly `lines` whole
+/// lines, each `{` first and `}` last (no blank line, no `\r`, no
+/// whitespace or BOM around it). Lines it passes that are not all plain are
+/// reported by no call: the caller reads them itself.
+pub fn for_each_found_line_walking(
+    lines: &line_finder::LineFinder,
+    literals: &fingerprint::FingerprintFinder,
+    haystack: &[u8],
+    ids: &mut Vec<u32>,
+    mut on_gap: impl FnMut(Range<usize>, u64),
+    mut on_line: impl FnMut(Range<usize>, &[u32]),
+) {
+    let mut pos = 0;
+    while pos < haystack.len() {
+        let mut walked = line_finder::Walked::default();
+        let found = lines.find_walking(haystack, pos, &mut walked);
+        let line_start = found.map(|end| {
+            let last = end.saturating_sub(1).max(pos);
+            memchr::memrchr(b'\n', &haystack[pos..last]).map_or(pos, |i| pos + i + 1)
+        });
+        if let Some(last) = walked.last
+            && !walked.odd
+            && haystack[pos] == b'{'
+        {
+            debug_assert!(line_start.is_none_or(|s| s == last + 1));
+            on_gap(pos..last + 1, walked.newlines);
+        }
+        let Some(line_start) = line_start else {
+            break;
+        };
+        ids.clear();
+        let line_end = literals.line_literals(haystack, line_start, ids);
+        on_line(line_start..line_end, ids);
+        pos = line_end + 1;
+    }
+}
+
 /// Two scanners as one: ids of `b` follow those of `a`. Each side's last
 /// answer to `find` is kept while it still lies ahead, so the driver's
 /// repeated `find` calls do not rescan what one side already searched.
@@ -617,6 +657,98 @@ mod tests {
                 "round {round}: {:?}",
                 String::from_utf8_lossy(&hay)
             );
+        }
+    }
+
+    /// The walking driver finds the same lines, and its gaps hold just the
+    /// plain lines they claim; on plain lines alone they hold every line
+    /// that is not found.
+    #[test]
+    fn walking_finds_the_same_lines_and_only_plain_gaps() {
+        let exact = crate::compile::literals::fallback_literals();
+        let channel = vec![b"microsoft-windows-powershell".to_vec()];
+        let names = vec![b"OpenProcess".to_vec()];
+        let lower = vec![b"openprocess".to_vec()];
+        let (Some(lines), Some(second)) = (
+            line_finder::LineFinder::new(&channel, &exact),
+            fingerprint::FingerprintFinder::new(&lower, &names, &exact),
+        ) else {
+            return; // The CPU runs neither kernel.
+        };
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng as usize
+        };
+        let plain: &[&[u8]] = &[
+            b"{\"a\":1}",
+            b"{\"c\":\"Microsoft-Windows-PowerShell\",\"s\":\"OpenProcess\"}",
+            b"{\"c\":\"Microsoft-Windows-PowerShell\"}",
+        ];
+        let odd: &[&[u8]] = &[b"", b" {}", b"{}\r", b"x", b"\xEF\xBB\xBF{}"];
+        let is_plain = |l: &[u8]| l.first() == Some(&b'{') && l.last() == Some(&b'}');
+        for round in 0..300 {
+            let all_plain = round % 2 == 0;
+            let mut hay = Vec::new();
+            for _ in 0..next() % 40 {
+                let line = if !all_plain && next() % 4 == 0 {
+                    odd[next() % odd.len()]
+                } else {
+                    plain[next() % plain.len()]
+                };
+                hay.extend_from_slice(line);
+                if is_plain(line) {
+                    // Some lines long enough for whole SIMD steps.
+                    hay.extend(std::iter::repeat_n(b' ', next() % 3 * 50));
+                    hay.extend_from_slice(b"{}");
+                }
+                hay.push(b'\n');
+            }
+            let mut want = Vec::new();
+            let mut ids = Vec::new();
+            for_each_found_line(&lines, &second, &hay, &mut (), &mut ids, |r, ids| {
+                want.push((r, ids.to_vec()))
+            });
+            let (mut got, mut gaps) = (Vec::new(), Vec::new());
+            for_each_found_line_walking(
+                &lines,
+                &second,
+                &hay,
+                &mut ids,
+                |r, n| gaps.push((r, n)),
+                |r, ids| got.push((r, ids.to_vec())),
+            );
+            assert_eq!(got, want, "round {round}");
+            let mut covered = 0;
+            for (r, n) in &gaps {
+                assert!(
+                    r.start == 0 || hay[r.start - 1] == b'\n',
+                    "round {round}: {r:?}"
+                );
+                assert_eq!(hay[r.end - 1], b'\n', "round {round}: {r:?}");
+                let gap_lines: Vec<&[u8]> =
+                    hay[r.start..r.end - 1].split(|&b| b == b'\n').collect();
+                assert_eq!(gap_lines.len() as u64, *n, "round {round}: {r:?}");
+                assert!(
+                    gap_lines.iter().all(|l| is_plain(l)),
+                    "round {round}: {r:?}"
+                );
+                assert!(
+                    got.iter()
+                        .all(|(f, _)| f.end <= r.start || f.start >= r.end)
+                );
+                covered += n;
+            }
+            if all_plain {
+                let total = memchr::memchr_iter(b'\n', &hay).count() as u64;
+                assert_eq!(
+                    covered + got.len() as u64,
+                    total,
+                    "round {round}: every line"
+                );
+            }
         }
     }
 }

@@ -30,7 +30,7 @@ use super::{Counts, Scanner, route, view};
 use crate::compile::{self, EventSource, LiteralTarget};
 use crate::event;
 use crate::event::raw::Span;
-use crate::prefilter::{Prefilter, PrefilterScratch};
+use crate::prefilter::{self, Prefilter, PrefilterScratch};
 
 mod search_first;
 use search_first::SearchFirst;
@@ -137,6 +137,10 @@ pub(super) struct Scratch {
     /// The gate stage's literal ids (never listed: it only finds lines).
     gate_ids: Vec<u32>,
     lines: Lines,
+    /// Runs of plain lines the gate stage walked past, none of them a
+    /// candidate: (start, end, lines). The walk counts them as events
+    /// without reading them again.
+    gaps: Vec<(usize, usize, u64)>,
     search: SearchFirst,
     /// The always-evaluated rules that could match the current line.
     always: Vec<u32>,
@@ -184,6 +188,7 @@ impl Scanner {
             gate: None,
             ids: Vec::new(),
             gate_ids: Vec::new(),
+            gaps: Vec::new(),
             search: SearchFirst::new(self.plan.literals.len()),
             lines: Lines {
                 stamps: Stamps::new(self.plan.rules.len()),
@@ -246,12 +251,14 @@ impl Scanner {
         sc.lines.cands.clear();
         sc.lines.cand_rules.clear();
         sc.lines.roots.clear();
+        sc.gaps.clear();
         let Scratch {
             prefilter: scratch,
             gate: gate_scratch,
             ids,
             gate_ids,
             lines,
+            gaps,
             search,
             ..
         } = sc;
@@ -281,7 +288,22 @@ impl Scanner {
                 // Gate first: only the lines that can pass a rule's gate are
                 // searched for the plan's literals, each on its own.
                 let gate_scratch = gate_scratch.get_or_insert_with(|| gate.lines.new_scratch());
-                if let Some(second) = &gate.literals {
+                if let (Prefilter::Lines(first), Some(second)) = (&gate.lines, &gate.literals) {
+                    // As below, walking the lines it passes as it reads
+                    // them (`for_each_found_line_walking`).
+                    prefilter::for_each_found_line_walking(
+                        first,
+                        second,
+                        bytes,
+                        ids,
+                        |range, n| gaps.push((range.start, range.end, n)),
+                        |range, ids| {
+                            if !ids.is_empty() && !take(range.clone(), None) {
+                                take(range, Some(ids));
+                            }
+                        },
+                    );
+                } else if let Some(second) = &gate.literals {
                     // PERF: with a fingerprint search for its second stage
                     // the gate stage pays however many lines it finds (its
                     // two stages cost at most about 0.3 s per GB and core,
@@ -490,7 +512,18 @@ impl Scanner {
         let mut pos = 0;
         let mut rel = 0u64;
         let mut ci = 0;
+        // Runs of plain lines the search walked past: events, none a
+        // candidate (`Scratch::gaps`), unless every line is evaluated.
+        let gaps = std::mem::take(&mut sc.gaps);
+        let mut gi = if every_line { gaps.len() } else { 0 };
         while pos < bytes.len() {
+            if let Some(&(_, end, lines)) = gaps.get(gi).filter(|g| g.0 == pos) {
+                gi += 1;
+                rel += lines;
+                out.counts.events += lines;
+                pos = end;
+                continue;
+            }
             let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
             let line = strip_line(&bytes[pos..end]);
             rel += 1;
@@ -515,6 +548,8 @@ impl Scanner {
             }
             pos = end + 1;
         }
+        debug_assert!(gi == gaps.len(), "BUG: a gap the walk never reached");
+        sc.gaps = gaps;
         out.counts.lines = rel;
     }
 
