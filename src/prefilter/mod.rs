@@ -155,7 +155,9 @@ pub fn for_each_found_line<S: LiteralScanner>(
 /// last, when they are all plain: `range` holds exactly `lines` whole
 /// lines, each `{` first and `}` last (no blank line, no `\r`, no
 /// whitespace or BOM around it). Lines it passes that are not all plain are
-/// reported by no call: the caller reads them itself.
+/// reported by no call: the caller reads them itself. A line it finds that
+/// is plain and holds none of `literals` is a gap of one line, not an
+/// `on_line` call.
 pub fn for_each_found_line_walking(
     lines: &line_finder::LineFinder,
     literals: &fingerprint::FingerprintFinder,
@@ -184,7 +186,18 @@ pub fn for_each_found_line_walking(
         };
         ids.clear();
         let line_end = literals.line_literals(haystack, line_start, ids);
-        on_line(line_start..line_end, ids);
+        // PERF: most lines found hold none of the literals (the PowerShell
+        // lines, 39% of the generated corpus's bytes): counted here, the
+        // chunk walk does not read them again.
+        if ids.is_empty()
+            && line_end < haystack.len()
+            && haystack[line_start] == b'{'
+            && haystack[line_end - 1] == b'}'
+        {
+            on_gap(line_start..line_end + 1, 1);
+        } else {
+            on_line(line_start..line_end, ids);
+        }
         pos = line_end + 1;
     }
 }
@@ -706,10 +719,14 @@ mod tests {
                 }
                 hay.push(b'\n');
             }
+            // The lines found, less those counted as gaps: plain, with no
+            // literal, and ended by a newline.
             let mut want = Vec::new();
             let mut ids = Vec::new();
             for_each_found_line(&lines, &second, &hay, &mut (), &mut ids, |r, ids| {
-                want.push((r, ids.to_vec()))
+                if !ids.is_empty() || r.end == hay.len() || !is_plain(&hay[r.clone()]) {
+                    want.push((r, ids.to_vec()))
+                }
             });
             let (mut got, mut gaps) = (Vec::new(), Vec::new());
             for_each_found_line_walking(
