@@ -694,13 +694,7 @@ mod tests {
         let (caseless, spellings) = seed();
         let exact = crate::compile::literals::fallback_literals();
         let f = FingerprintFinder::build(&caseless, &spellings, &exact).expect("buildable");
-        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng as usize
-        };
+        let mut next = crate::prefilter::test_rng(0x9E37_79B9_7F4A_7C15);
         let pieces: &[&[u8]] = &[
             b"CreateRemoteThread",
             b"createremotethreaD",
@@ -781,13 +775,7 @@ mod tests {
         let (caseless, spellings) = seed();
         let exact = crate::compile::literals::fallback_literals();
         let f = FingerprintFinder::build(&caseless, &spellings, &exact).expect("buildable");
-        let mut rng = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng as usize
-        };
+        let mut next = crate::prefilter::test_rng(0x2545_F491_4F6C_DD1D);
         let pieces: &[&[u8]] = &[
             b"OpenProcessToken",
             b"memcpy",

@@ -767,13 +767,7 @@ mod tests {
         ];
         let exact = crate::compile::literals::fallback_literals();
         let f = LineFinder::build(&caseless, &exact).expect("buildable");
-        let mut rng = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng as usize
-        };
+        let mut next = crate::prefilter::test_rng(0x2545_F491_4F6C_DD1D);
         let pieces: &[&[u8]] = &[
             b"Microsoft-Windows-PowerShell",
             b"MICROSOFT-WINDOWS-POWERSHEL",
@@ -847,13 +841,7 @@ mod tests {
         let caseless = vec![b"microsoft-windows-powershell".to_vec()];
         let exact = crate::compile::literals::fallback_literals();
         let f = LineFinder::build(&caseless, &exact).expect("buildable");
-        let mut rng = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng as usize
-        };
+        let mut next = crate::prefilter::test_rng(0x2545_F491_4F6C_DD1D);
         let lines: &[&[u8]] = &[
             b"{\"a\":1}",
             b"{\"Channel\":\"Microsoft-Windows-PowerShell/Operational\"}",
@@ -870,20 +858,20 @@ mod tests {
             let mut hay = Vec::new();
             for _ in 0..next() % 30 {
                 // Mostly plain lines, some long enough for whole SIMD steps.
-                let line = if next() % 3 == 0 {
+                let line = if next().is_multiple_of(3) {
                     lines[next() % lines.len()]
                 } else {
                     lines[0]
                 };
                 hay.extend_from_slice(line);
-                if next() % 2 == 0 {
+                if next().is_multiple_of(2) {
                     hay.push(b'{');
                     hay.extend(std::iter::repeat_n(b'x', next() % 200));
                     hay.push(b'}');
                 }
                 hay.push(b'\n');
             }
-            if next() % 3 == 0 {
+            if next().is_multiple_of(3) {
                 hay.extend_from_slice(b"{\"last\":1}");
             }
             let starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', &hay).map(|i| i + 1));

@@ -119,38 +119,12 @@ pub fn for_each_candidate_line_lazy<S: LiteralScanner>(
     }
 }
 
-/// A gate-first search's two stages as one: calls `on_line(line_range,
-/// literal_ids)` for every line of `haystack` that `lines` finds a literal
-/// in, in order, with the ids of the literals `literals` lists in it
-/// (maybe none). `line_range` excludes the `\n`; the second stage finds
-/// where the line ends as it searches it.
-pub fn for_each_found_line<S: LiteralScanner>(
-    lines: &S,
-    literals: &fingerprint::FingerprintFinder,
-    haystack: &[u8],
-    scratch: &mut S::Scratch,
-    ids: &mut Vec<u32>,
-    mut on_line: impl FnMut(Range<usize>, &[u32]),
-) {
-    lines.prepare(haystack, scratch);
-    let mut pos = 0;
-    while pos < haystack.len() {
-        let Some(end) = lines.find(haystack, pos, scratch) else {
-            break;
-        };
-        // As in `for_each_candidate_line_lazy`; the line holds the
-        // occurrence, so it reaches at least to `end`.
-        let last = end.saturating_sub(1).max(pos);
-        let line_start = memchr::memrchr(b'\n', &haystack[pos..last]).map_or(pos, |i| pos + i + 1);
-        ids.clear();
-        let line_end = literals.line_literals(haystack, line_start, ids);
-        on_line(line_start..line_end, ids);
-        pos = line_end + 1;
-    }
-}
-
-/// [`for_each_found_line`] with a [`line_finder::LineFinder`] first stage
-/// that also walks the lines it passes: before each line it finds (and at
+/// A gate-first search's two stages as one, the SIMD line finder first:
+/// calls `on_line(line_range, literal_ids)` for the lines of `haystack`
+/// that `lines` finds a literal in, in order, with the ids of the literals
+/// `literals` lists in each (maybe none; `line_range` excludes the `\n`,
+/// and the second stage finds where the line ends as it searches it). The
+/// finder also walks the lines it passes: before each line it finds (and at
 /// the end) calls `on_gap(range, lines)` for the lines it passed since the
 /// last, when they are all plain: `range` holds exactly `lines` whole
 /// lines, each `{` first and `}` last (no blank line, no `\r`, no
@@ -170,6 +144,8 @@ pub fn for_each_found_line_walking(
     while pos < haystack.len() {
         let mut walked = line_finder::Walked::default();
         let found = lines.find_walking(haystack, pos, &mut walked);
+        // As in `for_each_candidate_line_lazy`; the line holds the
+        // occurrence, so it reaches at least to `end`.
         let line_start = found.map(|end| {
             let last = end.saturating_sub(1).max(pos);
             memchr::memrchr(b'\n', &haystack[pos..last]).map_or(pos, |i| pos + i + 1)
@@ -523,36 +499,6 @@ impl Prefilter {
         }
     }
 
-    /// Runs [`for_each_found_line`] with this engine as the first stage.
-    /// Returns `false` (and calls nothing) for [`Prefilter::None`].
-    pub fn found_lines(
-        &self,
-        haystack: &[u8],
-        scratch: &mut PrefilterScratch,
-        literals: &fingerprint::FingerprintFinder,
-        ids: &mut Vec<u32>,
-        on_line: impl FnMut(Range<usize>, &[u32]),
-    ) -> bool {
-        match (self, scratch) {
-            (Prefilter::Rust(s), PrefilterScratch::Rust(sc)) => {
-                for_each_found_line(s, literals, haystack, sc, ids, on_line);
-                true
-            }
-            #[cfg(feature = "hyperscan")]
-            (Prefilter::Hyperscan(s), PrefilterScratch::Hyperscan(sc)) => {
-                for_each_found_line(s, literals, haystack, sc, ids, on_line);
-                true
-            }
-            (Prefilter::Lines(s), _) => {
-                for_each_found_line(s, literals, haystack, &mut (), ids, on_line);
-                true
-            }
-            (Prefilter::None, _) => false,
-            #[allow(unreachable_patterns)]
-            _ => panic!("BUG: prefilter scratch of another engine"),
-        }
-    }
-
     /// Pushes the id of every literal occurring in `line` (a haystack of its
     /// own). Nothing for [`Prefilter::None`].
     pub fn literals_of_line(
@@ -605,14 +551,27 @@ pub(crate) fn candidate_lines<S: LiteralScanner>(
     out
 }
 
+/// A xorshift generator of test inputs: the same sequence for a seed.
+#[cfg(test)]
+pub(crate) fn test_rng(mut state: u64) -> impl FnMut() -> usize {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as usize
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// The two stages as one driver find what the first stage's lines and
-    /// the second stage's literals in each find, composed naively.
+    /// the second stage's literals in each find, composed naively; its gaps
+    /// hold just the plain lines they claim, and on plain lines alone they
+    /// hold every line it does not report.
     #[test]
-    fn found_lines_are_the_first_stages_with_the_seconds_literals() {
+    fn the_walking_driver_is_its_two_stages_composed() {
         let exact = crate::compile::literals::fallback_literals();
         let channel = vec![b"microsoft-windows-powershell".to_vec()];
         let names: Vec<Vec<u8>> = [&b"OpenProcess"[..], b"VirtualAlloc", b"memcpy"]
@@ -626,87 +585,20 @@ mod tests {
         ) else {
             return; // The CPU runs neither kernel.
         };
-        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng as usize
-        };
-        let pieces: &[&[u8]] = &[
-            b"Microsoft-Windows-PowerShell",
-            b"OPENPROCESS",
-            b"virtualalloc",
-            b"memcpy",
-            b"\\u0041",
-            b"\n",
-            b"\n",
-        ];
-        for round in 0..300 {
-            let mut hay = Vec::new();
-            for _ in 0..next() % 40 {
-                hay.extend_from_slice(pieces[next() % pieces.len()]);
-                hay.extend(std::iter::repeat_n(b'.', next() % 120));
-            }
-            let want: Vec<(Range<usize>, Vec<u32>)> = candidate_lines(&lines, &hay)
-                .into_iter()
-                .map(|(r, _)| {
-                    let mut ids = Vec::new();
-                    second.literals_in(&hay, r.clone(), &mut (), &mut ids);
-                    ids.sort_unstable();
-                    (r, ids)
-                })
-                .collect();
-            let mut got = Vec::new();
-            let mut ids = Vec::new();
-            for_each_found_line(&lines, &second, &hay, &mut (), &mut ids, |r, ids| {
-                let mut ids = ids.to_vec();
-                ids.sort_unstable();
-                got.push((r, ids));
-            });
-            assert_eq!(
-                got,
-                want,
-                "round {round}: {:?}",
-                String::from_utf8_lossy(&hay)
-            );
-        }
-    }
-
-    /// The walking driver finds the same lines, and its gaps hold just the
-    /// plain lines they claim; on plain lines alone they hold every line
-    /// that is not found.
-    #[test]
-    fn walking_finds_the_same_lines_and_only_plain_gaps() {
-        let exact = crate::compile::literals::fallback_literals();
-        let channel = vec![b"microsoft-windows-powershell".to_vec()];
-        let names = vec![b"OpenProcess".to_vec()];
-        let lower = vec![b"openprocess".to_vec()];
-        let (Some(lines), Some(second)) = (
-            line_finder::LineFinder::new(&channel, &exact),
-            fingerprint::FingerprintFinder::new(&lower, &names, &exact),
-        ) else {
-            return; // The CPU runs neither kernel.
-        };
-        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng as usize
-        };
+        let mut next = test_rng(0x9E37_79B9_7F4A_7C15);
         let plain: &[&[u8]] = &[
             b"{\"a\":1}",
-            b"{\"c\":\"Microsoft-Windows-PowerShell\",\"s\":\"OpenProcess\"}",
+            b"{\"c\":\"Microsoft-Windows-PowerShell\",\"s\":\"OPENPROCESS virtualalloc\"}",
+            b"{\"c\":\"Microsoft-Windows-PowerShell\",\"s\":\"memcpy \\u0041\"}",
             b"{\"c\":\"Microsoft-Windows-PowerShell\"}",
         ];
-        let odd: &[&[u8]] = &[b"", b" {}", b"{}\r", b"x", b"\xEF\xBB\xBF{}"];
+        let odd: &[&[u8]] = &[b"", b" {}", b"{}\r", b"x", b"\xEF\xBB\xBF{}", b"memcpy"];
         let is_plain = |l: &[u8]| l.first() == Some(&b'{') && l.last() == Some(&b'}');
         for round in 0..300 {
             let all_plain = round % 2 == 0;
             let mut hay = Vec::new();
             for _ in 0..next() % 40 {
-                let line = if !all_plain && next() % 4 == 0 {
+                let line = if !all_plain && next().is_multiple_of(4) {
                     odd[next() % odd.len()]
                 } else {
                     plain[next() % plain.len()]
@@ -717,27 +609,39 @@ mod tests {
                     hay.extend(std::iter::repeat_n(b' ', next() % 3 * 50));
                     hay.extend_from_slice(b"{}");
                 }
-                hay.push(b'\n');
-            }
-            // The lines found, less those counted as gaps: plain, with no
-            // literal, and ended by a newline.
-            let mut want = Vec::new();
-            let mut ids = Vec::new();
-            for_each_found_line(&lines, &second, &hay, &mut (), &mut ids, |r, ids| {
-                if !ids.is_empty() || r.end == hay.len() || !is_plain(&hay[r.clone()]) {
-                    want.push((r, ids.to_vec()))
+                if !next().is_multiple_of(8) {
+                    hay.push(b'\n');
                 }
-            });
-            let (mut got, mut gaps) = (Vec::new(), Vec::new());
+            }
+            // The lines found with their literals, less those counted as
+            // gaps: plain, with no literal, and ended by a newline.
+            let want: Vec<(Range<usize>, Vec<u32>)> = candidate_lines(&lines, &hay)
+                .into_iter()
+                .map(|(r, _)| {
+                    let mut ids = Vec::new();
+                    second.literals_in(&hay, r.clone(), &mut (), &mut ids);
+                    ids.sort_unstable();
+                    (r, ids)
+                })
+                .filter(|(r, ids)| {
+                    !ids.is_empty() || r.end == hay.len() || !is_plain(&hay[r.clone()])
+                })
+                .collect();
+            let (mut got, mut gaps, mut ids) = (Vec::new(), Vec::new(), Vec::new());
             for_each_found_line_walking(
                 &lines,
                 &second,
                 &hay,
                 &mut ids,
                 |r, n| gaps.push((r, n)),
-                |r, ids| got.push((r, ids.to_vec())),
+                |r, ids| {
+                    let mut ids = ids.to_vec();
+                    ids.sort_unstable();
+                    got.push((r, ids));
+                },
             );
-            assert_eq!(got, want, "round {round}");
+            let text = String::from_utf8_lossy(&hay);
+            assert_eq!(got, want, "round {round}: {text:?}");
             let mut covered = 0;
             for (r, n) in &gaps {
                 assert!(
@@ -759,11 +663,15 @@ mod tests {
                 covered += n;
             }
             if all_plain {
-                let total = memchr::memchr_iter(b'\n', &hay).count() as u64;
+                let total = hay.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
+                let last_open = !hay.is_empty() && hay.last() != Some(&b'\n');
+                // Every line but an unended last one is a gap or found.
+                let unended_gap =
+                    usize::from(last_open && !got.iter().any(|(r, _)| r.end == hay.len()));
                 assert_eq!(
-                    covered + got.len() as u64,
+                    covered as usize + got.len() + unended_gap,
                     total,
-                    "round {round}: every line"
+                    "round {round}: every line: {text:?}"
                 );
             }
         }

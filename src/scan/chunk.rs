@@ -26,7 +26,7 @@
 
 use super::input::ChunkData;
 use super::route::Mode;
-use super::{Counts, Scanner, route, view};
+use super::{Counts, GateStage, Scanner, route, view};
 use crate::compile::{self, EventSource, LiteralTarget};
 use crate::event;
 use crate::event::raw::Span;
@@ -287,41 +287,33 @@ impl Scanner {
             let searched = if let Some(gate) = gate {
                 // Gate first: only the lines that can pass a rule's gate are
                 // searched for the plan's literals, each on its own.
-                let gate_scratch = gate_scratch.get_or_insert_with(|| gate.lines.new_scratch());
-                if let (Prefilter::Lines(first), Some(second)) = (&gate.lines, &gate.literals) {
-                    // As below, walking the lines it passes as it reads
-                    // them (`for_each_found_line_walking`).
-                    prefilter::for_each_found_line_walking(
-                        first,
-                        second,
-                        bytes,
-                        ids,
-                        |range, n| gaps.push((range.start, range.end, n)),
-                        |range, ids| {
-                            if !ids.is_empty() && !take(range.clone(), None) {
-                                take(range, Some(ids));
-                            }
-                        },
-                    );
-                } else if let Some(second) = &gate.literals {
-                    // PERF: with a fingerprint search for its second stage
-                    // the gate stage pays however many lines it finds (its
-                    // two stages cost at most about 0.3 s per GB and core,
-                    // one pass of the whole plan's prefilter 0.33 or more):
-                    // it is never dropped (`search.gate_found` stays
-                    // `None`). Mordor's PowerShell-heavy chunks dropped it
-                    // for up to 64 chunks, and Hyperscan was 42% of the
-                    // seed rule's scan there.
-                    gate.lines
-                        .found_lines(bytes, gate_scratch, second, ids, |range, ids| {
-                            if !ids.is_empty() && !take(range.clone(), None) {
-                                take(range, Some(ids));
-                            }
-                        });
-                } else {
-                    let mut gate_bytes = 0;
-                    gate.lines
-                        .candidate_lines(bytes, gate_scratch, gate_ids, |range, _| {
+                match gate {
+                    GateStage::Simd(first, second) => {
+                        // PERF: the fingerprint search pays however many
+                        // lines the first stage finds (both stages cost at
+                        // most about 0.3 s per GB and core, one pass of the
+                        // whole plan's prefilter 0.33 or more): the stage is
+                        // never dropped (`search.gate_found` stays `None`).
+                        // Mordor's PowerShell-heavy chunks dropped it for up
+                        // to 64 chunks, and Hyperscan was 42% of the seed
+                        // rule's scan there.
+                        prefilter::for_each_found_line_walking(
+                            first,
+                            second,
+                            bytes,
+                            ids,
+                            |range, n| gaps.push((range.start, range.end, n)),
+                            |range, ids| {
+                                if !ids.is_empty() && !take(range.clone(), None) {
+                                    take(range, Some(ids));
+                                }
+                            },
+                        );
+                    }
+                    GateStage::Lines(first) => {
+                        let gate_scratch = gate_scratch.get_or_insert_with(|| first.new_scratch());
+                        let mut gate_bytes = 0;
+                        first.candidate_lines(bytes, gate_scratch, gate_ids, |range, _| {
                             gate_bytes += range.len() as u64;
                             ids.clear();
                             prefilter.literals_of_line(&bytes[range.clone()], scratch, ids);
@@ -330,7 +322,8 @@ impl Scanner {
                             }
                             true
                         });
-                    search.gate_found = Some(gate_bytes);
+                        search.gate_found = Some(gate_bytes);
+                    }
                 }
                 true
             } else {

@@ -29,6 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::compile::Plan;
 use crate::event::{FieldMap, Resolver};
 use crate::prefilter::fingerprint::FingerprintFinder;
+use crate::prefilter::line_finder::LineFinder;
 use crate::prefilter::{BuildError, EngineKind, Prefilter};
 use chunk::ChunkOut;
 use input::Work;
@@ -476,24 +477,24 @@ pub const GATE_STAGE_LITERALS: usize = 4;
 
 /// A gate-first search: the lines that can pass a rule's gate first, then
 /// only those lines for the rules' literals.
-pub(crate) struct GateStage {
-    /// Finds the lines holding one of the plan's channel literals or a
-    /// fallback marker.
-    pub(crate) lines: Prefilter,
-    /// Lists the plan's literals in each line `lines` found, where a
-    /// [`FingerprintFinder`] applies; else the whole plan's prefilter does.
+pub(crate) enum GateStage {
+    /// The SIMD line finder, whose lines a fingerprint search lists; the
+    /// finder also walks the lines it passes (`for_each_found_line_walking`).
     ///
     /// PERF: Hyperscan lists the seed rule's 38 names and the markers in
     /// the generated corpus's PowerShell lines at 3.5 GB/s on one core,
-    /// the finder at 7.2-7.5 (lines in cache).
-    pub(crate) literals: Option<FingerprintFinder>,
+    /// the fingerprint search at 7.2-7.5 (lines in cache).
+    Simd(LineFinder, Box<FingerprintFinder>),
+    /// A line finder (the SIMD one, or the engine's own), whose lines the
+    /// whole plan's prefilter lists.
+    Lines(Prefilter),
 }
 
 /// Which stages [`build_gate_stage`] builds.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum GateFinder {
     /// A [`LineFinder`] and a [`FingerprintFinder`] where they apply,
-    /// else the engine's own.
+    /// else the engine's own line finder.
     Any,
     /// As `Any`, but the pure-Rust engine's own line finder only when
     /// asked: it is slower than that engine's one pass.
@@ -505,30 +506,31 @@ enum GateFinder {
 
 /// The stages of a gate-first search for `plan`, if it has them and they
 /// build ([`Scanner::with_gate_first`]).
-///
-/// [`LineFinder`]: crate::prefilter::line_finder::LineFinder
 fn build_gate_stage(plan: &Plan, engine: EngineKind, finder: GateFinder) -> Option<GateStage> {
     let lits = gate_literals(plan)?;
     if engine == EngineKind::None {
         return None;
     }
-    let (lines, literals) = match finder {
-        GateFinder::Engine => (
-            Prefilter::build_engine_line_finder(engine, lits, &plan.exact_literals),
-            None,
-        ),
-        _ => (
-            Prefilter::build_line_finder(engine, lits, &plan.exact_literals),
-            FingerprintFinder::new(
-                &plan.literals,
-                &plan.literal_spellings,
-                &plan.exact_literals,
-            ),
-        ),
+    let lines = match finder {
+        GateFinder::Engine => {
+            Prefilter::build_engine_line_finder(engine, lits, &plan.exact_literals)
+        }
+        _ => Prefilter::build_line_finder(engine, lits, &plan.exact_literals),
     };
-    let lines = lines.ok()?;
-    let pays = matches!(lines, Prefilter::Lines(_)) || engine == EngineKind::Hyperscan;
-    (finder != GateFinder::WherePays || pays).then_some(GateStage { lines, literals })
+    let stage = match lines.ok()? {
+        Prefilter::Lines(first) => match FingerprintFinder::new(
+            &plan.literals,
+            &plan.literal_spellings,
+            &plan.exact_literals,
+        ) {
+            Some(second) => GateStage::Simd(first, Box::new(second)),
+            None => GateStage::Lines(Prefilter::Lines(first)),
+        },
+        lines => GateStage::Lines(lines),
+    };
+    // The pure-Rust engine's own line finder is slower than its one pass.
+    let pays = !matches!(stage, GateStage::Lines(Prefilter::Rust(_)));
+    (finder != GateFinder::WherePays || pays).then_some(stage)
 }
 
 /// The plan's channel literals, when it is few enough to search gate first.
