@@ -55,6 +55,7 @@ pub mod correlate;
 pub mod event;
 pub mod intel;
 pub mod output;
+mod par;
 pub mod prefilter;
 pub mod scan;
 pub mod sigma;

@@ -1,0 +1,89 @@
+//! An ordered parallel map: the rule loader's and the compiler's one way of
+//! sharing independent per-item work out to the machine's cores.
+//!
+//! PERF: loading and compiling SigmaHQ's 2,535 Windows rules is serial time
+//! in front of every scan; on a 16-core server it outweighs the scan of a
+//! gigabyte. Items are handed out in small blocks from one atomic counter
+//! rather than cut into one slice per thread up front, because items differ
+//! a hundredfold in cost (a rule with a 400-value list against a one-line
+//! selection), and the results are put back in input order, so whatever
+//! follows the map is deterministic whatever the thread count.
+//!
+//! No pool and no global state: each call spawns scoped threads, about
+//! 20 µs apiece, which is noise against the milliseconds a call is for.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Items per block handed out.
+const BLOCK: usize = 16;
+
+/// Below this many items the map runs on the calling thread.
+const MIN_ITEMS: usize = 64;
+
+/// `items.iter().map(f).collect()`, computed on up to one thread per core.
+/// A panic in `f` is resumed on the calling thread.
+pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    map_on(cores, items, f)
+}
+
+/// [`map`] on at most `threads` threads.
+fn map_on<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.min(items.len().div_ceil(BLOCK));
+    if threads < 2 || items.len() < MIN_ITEMS {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let block = next.fetch_add(1, Ordering::Relaxed);
+            let start = block * BLOCK;
+            if start >= items.len() {
+                return done;
+            }
+            let end = (start + BLOCK).min(items.len());
+            done.push((block, items[start..end].iter().map(&f).collect::<Vec<R>>()));
+        }
+    };
+    let mut blocks: Vec<(usize, Vec<R>)> = std::thread::scope(|s| {
+        let others: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mut blocks = work();
+        for h in others {
+            blocks.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        blocks
+    });
+    blocks.sort_unstable_by_key(|&(block, _)| block);
+    blocks.into_iter().flat_map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_in_input_order_on_any_thread_count() {
+        for len in [0, 1, MIN_ITEMS - 1, MIN_ITEMS, 1000, 1001] {
+            let items: Vec<u64> = (0..len as u64).collect();
+            let want: Vec<u64> = items.iter().map(|x| x * x + 1).collect();
+            for threads in [1, 2, 3, 8] {
+                // Uneven work, so blocks finish out of order.
+                let got = map_on(threads, &items, |&x| {
+                    if x % 7 == 0 {
+                        std::thread::yield_now();
+                    }
+                    x * x + 1
+                });
+                assert_eq!(got, want, "{len} items on {threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "item 500")]
+    fn a_panic_reaches_the_caller() {
+        let items: Vec<u32> = (0..1000).collect();
+        map_on(4, &items, |&x| assert_ne!(x, 500, "item {x}"));
+    }
+}
