@@ -84,6 +84,26 @@ impl ItemTest {
     }
 }
 
+impl ItemTest {
+    /// Rewrites every field id `f` it reads to `ids[f]`.
+    pub(super) fn remap_fields(&mut self, ids: &[FieldId]) {
+        match self {
+            ItemTest::Values { field, .. } => {
+                if let Some(f) = field {
+                    *f = ids[*f as usize];
+                }
+            }
+            ItemTest::Exists { field, .. } => *field = ids[*field as usize],
+            ItemTest::FieldRef { field, others, .. } => {
+                *field = ids[*field as usize];
+                for f in others {
+                    *f = ids[*f as usize];
+                }
+            }
+        }
+    }
+}
+
 /// How a `fieldref` compares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RefMode {

@@ -51,6 +51,8 @@ use super::line_finder::{Markers, rank};
 /// The most caseless literals a finder takes: beyond a few per bucket,
 /// its buckets pass too often.
 pub const MAX_LITERALS: usize = 64;
+// The plan keeps the rules' spellings only for plans this search can take.
+const _: () = assert!(MAX_LITERALS <= crate::compile::SPELLED_LITERALS);
 
 /// The bytes of a literal's window.
 pub const WINDOW: usize = 4;
