@@ -20,15 +20,19 @@ const BLOCK: usize = 16;
 /// Below this many items the map runs on the calling thread.
 const MIN_ITEMS: usize = 64;
 
-/// `items.iter().map(f).collect()`, computed on up to one thread per core.
-/// A panic in `f` is resumed on the calling thread.
-pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    map_on(cores, items, f)
+/// The threads a map runs on when the caller names none: one per core.
+pub(crate) fn threads(wanted: Option<usize>) -> usize {
+    wanted.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// [`map`] on at most `threads` threads.
-fn map_on<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// `items.iter().map(f).collect()`, computed on at most `threads` threads,
+/// the calling thread one of them (`threads <= 1`: on it alone). A panic in
+/// `f` is resumed on the calling thread.
+pub(crate) fn map<T: Sync, R: Send>(
+    threads: usize,
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let threads = threads.min(items.len().div_ceil(BLOCK));
     if threads < 2 || items.len() < MIN_ITEMS {
         return items.iter().map(f).collect();
@@ -69,7 +73,7 @@ mod tests {
             let want: Vec<u64> = items.iter().map(|x| x * x + 1).collect();
             for threads in [1, 2, 3, 8] {
                 // Uneven work, so blocks finish out of order.
-                let got = map_on(threads, &items, |&x| {
+                let got = map(threads, &items, |&x| {
                     if x % 7 == 0 {
                         std::thread::yield_now();
                     }
@@ -81,9 +85,29 @@ mod tests {
     }
 
     #[test]
+    fn one_thread_is_the_calling_thread() {
+        let items: Vec<u32> = (0..1000).collect();
+        let me = std::thread::current().id();
+        assert!(
+            map(1, &items, |_| std::thread::current().id())
+                .iter()
+                .all(|&t| t == me)
+        );
+        let ids = map(2, &items, |_| {
+            // Long enough that the other thread takes blocks too.
+            std::thread::sleep(std::time::Duration::from_micros(50));
+            std::thread::current().id()
+        });
+        assert!(
+            ids.iter().any(|&t| t != me),
+            "two threads, one did all the work"
+        );
+    }
+
+    #[test]
     #[should_panic(expected = "item 500")]
     fn a_panic_reaches_the_caller() {
         let items: Vec<u32> = (0..1000).collect();
-        map_on(4, &items, |&x| assert_ne!(x, 500, "item {x}"));
+        map(4, &items, |&x| assert_ne!(x, 500, "item {x}"));
     }
 }

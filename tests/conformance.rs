@@ -211,6 +211,7 @@ fn compile(case: &Case) -> Result<Plan, Vec<String>> {
     let opts = CompileOptions {
         placeholders: case.placeholders.clone(),
         no_logsource: false,
+        threads: None,
     };
     let plan = Plan::from_rules(&set, &opts);
     errs.extend(plan.errors.iter().map(|d| d.to_string()));

@@ -107,6 +107,7 @@ fn every_engine_finds_the_same_hits_as_no_prefilter() {
     let opts = CompileOptions {
         placeholders: read_string_map(&root.join("corpora/placeholders.yml")).unwrap(),
         no_logsource: false,
+        threads: None,
     };
     let inputs = event_files(
         &shared,

@@ -118,6 +118,7 @@ fn load_catalog(sigma: &Path, edit: Option<Edit<'_>>) -> (RuleSet, Plan) {
     let opts = CompileOptions {
         placeholders: read_string_map(&placeholders).unwrap(),
         no_logsource: false,
+        threads: None,
     };
     let plan = Plan::from_rules(&set, &opts);
     assert!(set.errors.is_empty() && plan.errors.is_empty());

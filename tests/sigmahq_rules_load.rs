@@ -32,6 +32,7 @@ fn every_sigmahq_rule_document_compiles() {
     let opts = CompileOptions {
         placeholders: read_string_map(&placeholders()).unwrap(),
         no_logsource: false,
+        threads: None,
     };
     for dir in [
         "rules",

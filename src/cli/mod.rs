@@ -97,15 +97,20 @@ impl LoadedRules {
 /// and compiles them. Errors in individual rules are diagnostics in the set
 /// and plan; an unreadable placeholder file or rule list is fatal. Rule
 /// names of `--exclude-rule`/`--rule-list` that match no rule are noted on
-/// stderr (a typo should not pass silently, nor stop a scan).
-pub fn load_rules(paths: &[PathBuf], flags: &RuleFlags) -> Result<LoadedRules, Fatal> {
+/// stderr (a typo should not pass silently, nor stop a scan). Parses and
+/// compiles on at most `threads` threads (`None`: one per core).
+pub fn load_rules(
+    paths: &[PathBuf],
+    flags: &RuleFlags,
+    threads: Option<usize>,
+) -> Result<LoadedRules, Fatal> {
     let placeholders = match &flags.placeholders {
         Some(p) => read_string_map(p)?,
         None => HashMap::new(),
     };
     let selection = select::RuleSelection::from_flags(&flags.select)?;
     let mut unselected = select::Unselected::default();
-    let mut set = selection.load(paths, &mut unselected);
+    let mut set = selection.load(paths, threads, &mut unselected);
     selection.apply(&mut set, &mut unselected);
     for n in &unselected.unmatched_names {
         eprintln!("sigscan: note: rule {n:?} (--exclude-rule/--rule-list) matches no loaded rule");
@@ -113,6 +118,7 @@ pub fn load_rules(paths: &[PathBuf], flags: &RuleFlags) -> Result<LoadedRules, F
     let copts = CompileOptions {
         placeholders,
         no_logsource: flags.no_logsource,
+        threads,
     };
     let plan = Plan::from_rules(&set, &copts);
     Ok(LoadedRules {

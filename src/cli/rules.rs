@@ -132,7 +132,7 @@ impl CheckRecord {
 
 /// Runs `sigscan rules check`.
 pub fn check(args: CheckArgs) -> ExitStatus {
-    let LoadedRules { set, plan, .. } = match load_rules(&args.paths, &args.rules) {
+    let LoadedRules { set, plan, .. } = match load_rules(&args.paths, &args.rules, None) {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
@@ -213,7 +213,7 @@ fn load(
 ) -> Result<LoadedRules, Fatal> {
     let mut paths = paths.to_vec();
     paths.extend(extra);
-    let loaded = load_rules(&paths, flags)?;
+    let loaded = load_rules(&paths, flags, None)?;
     let skipped = loaded.set.errors.len() + loaded.set.duplicates.len() + loaded.plan.errors.len();
     if skipped > 0 {
         eprintln!(

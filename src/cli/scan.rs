@@ -80,7 +80,8 @@ pub struct ScanArgs {
     /// Prefilter engine.
     #[arg(long, value_enum, default_value = "auto")]
     pub engine: Engine,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core); also the most threads the
+    /// rules are parsed and compiled on.
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
     /// Pin worker i to core i (off by default: two sigscan processes, shards
@@ -177,7 +178,7 @@ impl ScanJob {
     /// opens the output. Rule errors are reported here (fatal with
     /// `--strict`).
     pub fn prepare(args: ScanArgs) -> Result<ScanJob, Fatal> {
-        let loaded = load_rules(&args.rules, &args.rule_flags)?;
+        let loaded = load_rules(&args.rules, &args.rule_flags, args.threads)?;
         let ruleset_hash = loaded.ruleset_hash(args.rule_flags.no_logsource);
         let rules_unselected = loaded.unselected.documents as u64;
         let (set, plan) = (loaded.set, loaded.plan);

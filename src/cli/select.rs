@@ -289,7 +289,13 @@ impl RuleSelection {
     /// Lists the rule files under `paths` without the folders this selection
     /// leaves out, and loads them. A path given on the command line is read
     /// even when it is itself such a folder: naming it is asking for it.
-    pub fn load(&self, paths: &[PathBuf], unselected: &mut Unselected) -> RuleSet {
+    /// Parses on at most `threads` threads (`None`: one per core).
+    pub fn load(
+        &self,
+        paths: &[PathBuf],
+        threads: Option<usize>,
+        unselected: &mut Unselected,
+    ) -> RuleSet {
         let mut files = Vec::new();
         let mut errors: Vec<Diagnostic> = Vec::new();
         for root in paths {
@@ -308,7 +314,7 @@ impl RuleSelection {
                 }
             }
         }
-        let mut set = RuleSet::load(&files);
+        let mut set = RuleSet::load_with(&files, threads);
         errors.append(&mut set.errors);
         set.errors = errors;
         set
@@ -653,7 +659,7 @@ mod tests {
         let root = vec![dir.path().to_path_buf()];
         let load = |sel: &RuleSelection| {
             let mut u = Unselected::default();
-            let s = sel.load(&root, &mut u);
+            let s = sel.load(&root, None, &mut u);
             let mut ids: Vec<String> = s.rules.iter().map(|r| r.report_id().into()).collect();
             ids.sort();
             (ids, u.skipped_files)
@@ -666,7 +672,7 @@ mod tests {
         assert_eq!(load(&unsup), (vec!["a".to_string(), "c".to_string()], 1));
         // Naming the folder itself reads it.
         let mut u = Unselected::default();
-        let s = default.load(&[dir.path().join("deprecated")], &mut u);
+        let s = default.load(&[dir.path().join("deprecated")], None, &mut u);
         assert_eq!(s.rules.len(), 1);
     }
 }

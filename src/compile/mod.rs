@@ -73,6 +73,8 @@ pub struct CompileOptions {
     pub placeholders: Placeholders,
     /// Ignore logsources: match detections only.
     pub no_logsource: bool,
+    /// The most threads to compile on (`None`: one per core).
+    pub threads: Option<usize>,
 }
 
 /// What a rule reports in a hit.
@@ -342,7 +344,8 @@ impl Plan {
         // names in the order the rule first used them, which is the order
         // a serial compile interns them in (a rule that fails included),
         // and the rule's ids are rewritten to the plan's.
-        let compiled = crate::par::map(&set.rules, |rule| {
+        let threads = crate::par::threads(opts.threads);
+        let compiled = crate::par::map(threads, &set.rules, |rule| {
             let mut own = Interner::default();
             (compile_rule(rule, set, opts, &mut own), own.names)
         });

@@ -423,11 +423,20 @@ fn diag(
 }
 
 impl RuleSet {
-    /// Loads every rule file under `paths`.
+    /// Loads every rule file under `paths`, parsing on one thread per core.
     pub fn load(paths: &[PathBuf]) -> RuleSet {
+        RuleSet::load_with(paths, None)
+    }
+
+    /// [`RuleSet::load`] parsing on at most `threads` threads (`None`: one
+    /// per core; `--threads` bounds it, so that many sigscans sharing a
+    /// server, each told its share, do not each start one per core).
+    pub fn load_with(paths: &[PathBuf], threads: Option<usize>) -> RuleSet {
         let mut set = RuleSet::default();
         let files = rule_files(paths, &mut set.errors);
-        let parsed = crate::par::map(&files, |f| ParsedFile::read(f));
+        let parsed = crate::par::map(crate::par::threads(threads), &files, |f| {
+            ParsedFile::read(f)
+        });
         for (f, parsed) in files.iter().zip(parsed) {
             set.add_file(f, parsed);
         }
@@ -918,6 +927,41 @@ mod tests {
         );
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].file.ends_with("missing.yml"));
+    }
+
+    #[test]
+    fn loading_on_many_threads_is_loading_on_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        for i in 0..150 {
+            // Every 7th file repeats an earlier id, every 31st is not YAML,
+            // every 11th holds two documents, one of them a filter.
+            let id = if i % 7 == 6 { i - 3 } else { i };
+            let mut text = format!(
+                "title: r{i}\nid: id{id}\nlogsource: {{product: windows}}\n\
+                 detection: {{s: {{F{i}: v}}, condition: s}}\n"
+            );
+            if i % 11 == 0 {
+                text.push_str(&format!(
+                    "---\ntitle: f{i}\nfilter: {{rules: [id{i}], s: {{G: x}}, condition: not s}}\n\
+                     logsource: {{product: windows}}\n"
+                ));
+            }
+            if i % 31 == 0 {
+                text = "title: [unclosed\n".into();
+            }
+            std::fs::write(tmp.path().join(format!("r{i:03}.yml")), text).unwrap();
+        }
+        let paths = [tmp.path().to_path_buf()];
+        let one = RuleSet::load_with(&paths, Some(1));
+        let many = RuleSet::load_with(&paths, Some(4));
+        assert!(!one.duplicates.is_empty() && !one.errors.is_empty());
+        assert_eq!(one.filters.len(), many.filters.len());
+        assert!(!one.filters.is_empty());
+        assert_eq!(format!("{:?}", one.rules), format!("{:?}", many.rules));
+        assert_eq!(one.errors, many.errors);
+        assert_eq!(one.duplicates, many.duplicates);
+        assert_eq!(one.digests, many.digests);
+        assert_eq!(one.documents, many.documents);
     }
 
     #[test]
