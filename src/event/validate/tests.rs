@@ -182,8 +182,9 @@ fn naive_string_end(b: &[u8], mut i: usize) -> Option<usize> {
 
 #[test]
 fn string_end_agrees_with_a_byte_loop_at_every_offset() {
-    // Each special sequence at each offset of strings up to 40 bytes, so
-    // every case of the two-word, one-word and byte steps is met.
+    // Each special sequence at each offset of strings up to 100 bytes, so
+    // every case of the two-word, 32-byte (AVX2), one-word and byte steps
+    // is met, in every lane.
     for special in [
         &b"\""[..],
         b"\\n\"",
@@ -192,17 +193,41 @@ fn string_end_agrees_with_a_byte_loop_at_every_offset() {
         b"\x01\"",
         b"\\",
     ] {
-        for len in 0..40 {
+        // Plain bytes on both sides of 0x80, which a signed comparison
+        // would take for control bytes.
+        for filler in [b'a', 0xe9] {
+            for len in 0..100 {
+                for at in 0..=len {
+                    let mut s = vec![filler; len];
+                    s.splice(at..at, special.iter().copied());
+                    s.extend_from_slice(b"\"tail");
+                    assert_eq!(
+                        string_end(&s, 0),
+                        naive_string_end(&s, 0),
+                        "{:?}",
+                        String::from_utf8_lossy(&s)
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn plain_end_stops_at_the_first_special_byte_or_the_tail() {
+    let special = |c: u8| c == b'"' || c == b'\\' || c < 0x20;
+    for filler in [b'a', 0x7f, 0x80, 0xe9, 0xff] {
+        for len in 0..100 {
             for at in 0..=len {
-                let mut s = vec![b'a'; len];
-                s.splice(at..at, special.iter().copied());
-                s.extend_from_slice(b"\"tail");
-                assert_eq!(
-                    string_end(&s, 0),
-                    naive_string_end(&s, 0),
-                    "{:?}",
-                    String::from_utf8_lossy(&s)
-                );
+                let mut s = vec![filler; len];
+                for c in [b'"', b'\\', 0x00, 0x1f] {
+                    if at < len {
+                        s[at] = c;
+                    }
+                    let j = plain_end(&s, 0);
+                    assert!(!s[..j].iter().any(|&c| special(c)), "{s:?} {j}");
+                    assert!(j < len && special(s[j]) || len - j < 8, "{s:?} {j}");
+                }
             }
         }
     }
