@@ -479,7 +479,9 @@ impl CompileError {
 
 impl CompiledRule {
     /// Rewrites every field id `f` it reads to `ids[f]`: from the interner
-    /// it was compiled with to the plan's.
+    /// it was compiled with to the plan's. A field id stored anywhere else
+    /// in a compiled rule must be rewritten here too; the parallel compile's
+    /// test against a serial one fails if one is missed.
     fn remap_fields(&mut self, ids: &[FieldId]) {
         if let CGate::Clauses(clauses) = &mut self.gate {
             for (from, to) in clauses.iter_mut().flat_map(|c| &mut c.renames) {
