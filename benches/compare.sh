@@ -27,7 +27,9 @@
 #                     seed rule, the gate-first search off and with the
 #                     engine's own line finder (--gate-first), one thread, without logsource routing, detection
 #                     only (--no-logsource), and the rule compile alone; then
-#                     the thread speed-up (one thread and all threads run in turns)
+#                     the thread speed-up (one thread and all threads run in turns:
+#                     best and median, and one thread held to one core with
+#                     its reader and emitter)
 #                     and the peak RssAnon
 #   rsigma            (RSIGMA=path or on PATH) the same rules over mordor, with
 #                     logsource (its sysmon pipeline) and detection only (no
@@ -117,6 +119,9 @@ table() { # corpus label, file, events, then rows "name|secs|hits"
 
 hits() { wc -l < $out/last | tr -d ' '; }
 
+least() { printf '%s\n' "$@" | sort -g | head -1; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
 # Peak anonymous memory (RssAnon: the heap, not the mapped input) of one
 # run of "$@", in MiB, sampled every 20 ms from /proc.
 rss_anon() {
@@ -189,17 +194,26 @@ run_corpus() { # label file rules...
   echo
   # The speed-up from runs taken in turns (one thread, all threads, ...):
   # the VM's speed drifts between the table's rows, which took them apart.
+  # Best and median of each; and the one-thread scan held to one core with
+  # its reader and emitter (taskset), which otherwise run on an idle core.
   local n=$runs
   runs=1
-  local p1="" p2=""
+  local a1=() a2=() a0=()
   for _ in $(seq "$n"); do
-    t=$(best $bin scan "${rules[@]}" --engine $engine --threads 1 --no-event --quiet "$file")
-    if [ -z "$p1" ] || [ "$(echo "$t < $p1" | bc -l)" = 1 ]; then p1=$t; fi
-    t=$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet "$file")
-    if [ -z "$p2" ] || [ "$(echo "$t < $p2" | bc -l)" = 1 ]; then p2=$t; fi
+    a1+=("$(best $bin scan "${rules[@]}" --engine $engine --threads 1 --no-event --quiet "$file")")
+    a2+=("$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet "$file")")
+    if command -v taskset >/dev/null; then
+      a0+=("$(best taskset -c 0 $bin scan "${rules[@]}" --engine $engine --threads 1 --no-event --quiet "$file")")
+    fi
   done
   runs=$n
-  echo "$(nproc) threads vs 1 ($engine, $n runs each, taken in turns): $(echo "$p1/$p2" | bc -l | xargs printf '%.2fx') ($(printf '%.3f' "$p1") s / $(printf '%.3f' "$p2") s; from the rows above: $(echo "$t1/$t2" | bc -l | xargs printf '%.2fx')); peak RssAnon $(rss_anon $bin scan "${rules[@]}" --engine $engine --no-event --quiet "$file") MiB (the mapped input is not counted)"
+  local p1 p2 m1 m2 one=""
+  p1=$(least "${a1[@]}") p2=$(least "${a2[@]}") m1=$(median "${a1[@]}") m2=$(median "${a2[@]}")
+  if [ ${#a0[@]} -gt 0 ]; then
+    local p0; p0=$(least "${a0[@]}")
+    one="; one thread on one core: $(printf '%.3f' "$p0") s, $(echo "$p0/$p2" | bc -l | xargs printf '%.2fx')"
+  fi
+  echo "$(nproc) threads vs 1 ($engine, $n runs each, taken in turns): $(echo "$p1/$p2" | bc -l | xargs printf '%.2fx') ($(printf '%.3f' "$p1") s / $(printf '%.3f' "$p2") s; medians $(echo "$m1/$m2" | bc -l | xargs printf '%.2fx'); from the rows above: $(echo "$t1/$t2" | bc -l | xargs printf '%.2fx')$one); peak RssAnon $(rss_anon $bin scan "${rules[@]}" --engine $engine --no-event --quiet "$file") MiB (the mapped input is not counted)"
 }
 
 [ $gen_run = 0 ] || run_corpus "seed rule" "$gen" $seed_rule
