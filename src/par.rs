@@ -1,16 +1,17 @@
 //! An ordered parallel map: the rule loader's and the compiler's one way of
 //! sharing independent per-item work out to the machine's cores.
 //!
-//! PERF: loading and compiling SigmaHQ's 2,535 Windows rules is serial time
-//! in front of every scan; on a 16-core server it outweighs the scan of a
-//! gigabyte. Items are handed out in small blocks from one atomic counter
+//! PERF: loading and compiling SigmaHQ's 2,535 Windows rules is time in
+//! front of every scan (0.16 s on one core of the project's 2-core VM,
+//! against 1.7 s for the scan of the 1.56 GB Mordor dump on both), and the
+//! more cores scan, the more of the run it is. Items are handed out in small blocks from one atomic counter
 //! rather than cut into one slice per thread up front, because items differ
 //! a hundredfold in cost (a rule with a 400-value list against a one-line
 //! selection), and the results are put back in input order, so whatever
 //! follows the map is deterministic whatever the thread count.
 //!
-//! No pool and no global state: each call spawns scoped threads, about
-//! 20 µs apiece, which is noise against the milliseconds a call is for.
+//! No pool and no global state: each call spawns scoped threads, which
+//! costs far less than the milliseconds a call is for.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
