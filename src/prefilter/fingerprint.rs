@@ -552,17 +552,7 @@ mod tests {
             b"\xE5\xEE\xF0\xF2",
         ];
         for round in 0..400 {
-            let mut hay = Vec::new();
-            for _ in 0..next() % 40 {
-                let piece = pieces[next() % pieces.len()];
-                let piece = match next() % 4 {
-                    0 => &piece[..piece.len() - next() % piece.len()],
-                    1 => &piece[next() % piece.len()..],
-                    _ => piece,
-                };
-                hay.extend_from_slice(piece);
-                hay.extend(std::iter::repeat_n(b"ae.x"[next() % 4], next() % 90));
-            }
+            let hay = crate::prefilter::test_haystack(&mut next, pieces, 40, b"ae.x", 90);
             let want = naive(&caseless, &exact, &hay);
             assert_eq!(found(&f, false, &hay), want, "round {round}, scalar");
             if vbmi() {

@@ -551,18 +551,7 @@ mod tests {
             b"\x0c\x0d",
         ];
         for round in 0..600 {
-            let mut hay = Vec::new();
-            for _ in 0..next() % 60 {
-                let piece = pieces[next() % pieces.len()];
-                // A piece cut short at either end, sometimes.
-                let piece = match next() % 4 {
-                    0 => &piece[..piece.len() - next() % piece.len()],
-                    1 => &piece[next() % piece.len()..],
-                    _ => piece,
-                };
-                hay.extend_from_slice(piece);
-                hay.extend(std::iter::repeat_n(b'a', next() % 70));
-            }
+            let hay = crate::prefilter::test_haystack(&mut next, pieces, 60, b"a", 70);
             let want = naive(&caseless, &exact, &hay);
             for kernel in kernels() {
                 assert_eq!(

@@ -562,6 +562,34 @@ pub(crate) fn test_rng(mut state: u64) -> impl FnMut() -> usize {
     }
 }
 
+/// A test haystack: up to `most - 1` of `pieces` drawn with `next`, each
+/// sometimes cut short at either end (to meet partial literals), each
+/// followed by up to `pad - 1` copies of a byte of `filler`.
+#[cfg(test)]
+pub(crate) fn test_haystack(
+    next: &mut impl FnMut() -> usize,
+    pieces: &[&[u8]],
+    most: usize,
+    filler: &[u8],
+    pad: usize,
+) -> Vec<u8> {
+    let mut hay = Vec::new();
+    for _ in 0..next() % most {
+        let piece = pieces[next() % pieces.len()];
+        let piece = match next() % 4 {
+            0 => &piece[..piece.len() - next() % piece.len()],
+            1 => &piece[next() % piece.len()..],
+            _ => piece,
+        };
+        hay.extend_from_slice(piece);
+        hay.extend(std::iter::repeat_n(
+            filler[next() % filler.len()],
+            next() % pad,
+        ));
+    }
+    hay
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
