@@ -20,6 +20,15 @@ use super::{Diagnostic, DiagnosticKind, diag};
 /// every rule three times; `.git` and editor lock files (`.#rule.yml`) are
 /// no rules either. `path` itself is honoured even when dot-named.
 pub fn collect_rule_files(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
+    // A file given as the path is a rule file whatever its name (also below).
+    // PERF: a walk starts by resolving every ancestor of its root for its
+    // loop check (a `readlink` per path component), which only a directory
+    // needs; a scan with a rule selection hands each of SigmaHQ's 2,535
+    // files back here one by one: 19k `readlink`s, 0.02 s before any parse.
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        out.push(path.to_path_buf());
+        return;
+    }
     let walk = walkdir::WalkDir::new(path)
         .follow_links(true)
         .sort_by_file_name()
