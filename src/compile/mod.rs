@@ -336,7 +336,7 @@ impl Plan {
         // rule's `Channel`, which reads the payload first (`event` docs).
         interner.intern(GATE_FIELD_NAMES[0]);
         interner.intern(GATE_FIELD_NAMES[1]);
-        let mut rules = Vec::new();
+        let mut rules = Vec::with_capacity(set.rules.len());
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
         // PERF: the rules compile on every core (`par`), each with a field

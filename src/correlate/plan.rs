@@ -138,6 +138,11 @@ impl CorrelationPlan {
     /// `time_field` is `--time-field`.
     pub fn build(set: &RuleSet, plan: &Plan, time_field: Option<&str>) -> CorrelationPlan {
         let n = set.correlations.len();
+        if n == 0 {
+            // PERF: indexing every rule's id and name (below) was 4% of the
+            // samples of loading SigmaHQ's rules, which have no correlation.
+            return Self::compile(set, plan, time_field, &[], &[], &[], Vec::new());
+        }
         let mut by_name: HashMap<&str, Vec<Doc>> = HashMap::new();
         fn add<'a>(key: Option<&'a str>, doc: Doc, map: &mut HashMap<&'a str, Vec<Doc>>) {
             if let Some(k) = key {
