@@ -9,6 +9,24 @@ use sigscan::cli::{self, ExitStatus};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Turns transparent huge pages off for this process (Linux).
+///
+/// PERF: mimalloc asks the kernel for huge pages, and a scan's heap churns
+/// (per-line buffers freed, purged and taken again), so the kernel zeroed a
+/// fresh 2 MB page on each new touch: 7% of the samples of all SigmaHQ
+/// rules over Mordor on one thread were `clear_page`. Off, eight runs in
+/// turns: one thread 3.43 -> 3.20 s, max RSS 149 -> 113 MB; two threads
+/// 1.76 s either way. The kernel checks the flag at each fault, so memory
+/// taken before `main` follows it too.
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE reads no memory of ours; it sets a flag on
+    // this process's address space.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 #[derive(Parser)]
 #[command(name = "sigscan", version = version(), about = "Runs Sigma rules over NDJSON event logs at memory speed")]
 struct Cli {
@@ -69,6 +87,7 @@ enum RulesCommand {
 }
 
 fn main() -> ExitCode {
+    no_huge_pages();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
