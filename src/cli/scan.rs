@@ -320,13 +320,22 @@ impl ScanJob {
 pub fn run(args: ScanArgs) -> ExitStatus {
     let started = Instant::now();
     match ScanJob::prepare(args) {
-        Ok(job) => execute(job, started),
+        Ok(mut job) => {
+            let status = execute(&mut job, started);
+            // PERF: the process ends next, and freeing the plan, its routes
+            // and their automata one allocation at a time took 15 ms after
+            // the last hit, on one core; the OS takes the memory back whole.
+            // The job holds nothing else to release: its output is
+            // committed by now.
+            std::mem::forget(job);
+            status
+        }
         Err(e) => fail(e),
     }
 }
 
 /// Scans, then writes what follows the hits.
-fn execute(mut job: ScanJob, started: Instant) -> ExitStatus {
+fn execute(job: &mut ScanJob, started: Instant) -> ExitStatus {
     let output = job.output.take().expect("BUG: a job runs once");
     let args = &job.args;
     let out_name = output.name();
