@@ -7,6 +7,7 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::atomic::{self, Output};
@@ -15,14 +16,17 @@ use super::{ExitStatus, Fatal, RuleFlags, fail, load_rules, print_diag};
 use crate::compile::Plan;
 use crate::correlate::clock::EventClock;
 use crate::correlate::{CorrelationPlan, Correlator};
-use crate::event::FieldMap;
+use crate::event::{FieldMap, ParsedEvent};
+use crate::output::jsonl::Records;
 use crate::output::progress::Expected;
 use crate::output::record::Enricher;
 use crate::output::summary::Collector;
 use crate::output::window::{TimeWindow, parse_bound};
 use crate::output::{Format, InputTally, JsonlSink, Messages, Progress, Stats, Tap};
 use crate::prefilter::EngineKind;
-use crate::scan::{self, Counts, HitObserver, Input, ReadOptions, ScanOptions, Scanner};
+use crate::scan::{
+    self, Counts, Hit, HitObserver, HitPrep, Input, ReadOptions, ScanOptions, Scanner,
+};
 use crate::sigma::maps::read_string_map;
 use indicatif::{ProgressBar, ProgressDrawTarget};
 
@@ -334,6 +338,31 @@ pub fn run(args: ScanArgs) -> ExitStatus {
     }
 }
 
+/// The scan's [`HitPrep`]: each hit's record written by the worker that
+/// found it.
+struct RecordPrep<'p> {
+    records: Arc<Records<'p>>,
+    /// Whether the observers (summary, correlations) or the time window
+    /// read the parsed events.
+    keep_events: bool,
+}
+
+impl HitPrep for RecordPrep<'_> {
+    fn prepare(
+        &self,
+        input: &Input,
+        hit: &Hit<'_>,
+        event: Option<&ParsedEvent>,
+        out: &mut Vec<u8>,
+    ) -> usize {
+        self.records.write(input, hit, event, out)
+    }
+
+    fn keeps_event(&self, _hit: &Hit<'_>) -> bool {
+        self.keep_events
+    }
+}
+
 /// Scans, then writes what follows the hits.
 fn execute(job: &mut ScanJob, started: Instant) -> ExitStatus {
     let output = job.output.take().expect("BUG: a job runs once");
@@ -368,10 +397,10 @@ fn execute(job: &mut ScanJob, started: Instant) -> ExitStatus {
             None => Box::new(io::stderr()),
         }
     };
-    let mut summary = (args.summary || args.summary_json.is_some() || args.summary_html.is_some())
-        .then(|| {
-            Collector::new(&job.field_map).time_field(args.time_field.as_deref(), &job.field_map)
-        });
+    let summary_on = args.summary || args.summary_json.is_some() || args.summary_html.is_some();
+    let mut summary = summary_on.then(|| {
+        Collector::new(&job.field_map).time_field(args.time_field.as_deref(), &job.field_map)
+    });
     let notes: Option<Box<dyn Write>> = (!args.quiet).then(stderr);
     let mut correlator = Correlator::new(&job.correlations, &job.field_map, notes);
     let mut messages = Messages::new(stderr(), args.quiet);
@@ -388,8 +417,16 @@ fn execute(job: &mut ScanJob, started: Instant) -> ExitStatus {
     }
     observers.push(&mut messages);
     observers.push(&mut tally);
+    // The records are written by the workers; the parsed lines travel on
+    // to the sink's thread only for the observers that read them.
+    let prep = RecordPrep {
+        records: jsonl.records(),
+        keep_events: job.window.is_some() || summary_on || !job.correlations.is_empty(),
+    };
     let mut tap = Tap::new(jsonl, observers).with_window(job.window.clone());
-    let mut totals = job.scanner.scan(&job.inputs, job.opts, &mut tap);
+    let mut totals = job
+        .scanner
+        .scan_prepared(&job.inputs, job.opts, Some(&prep), &mut tap);
     let outside_window = tap.outside_window();
     // `hits` counts what was reported; the window's drops are counted apart.
     totals.hits = totals.hits.saturating_sub(outside_window);
@@ -440,14 +477,7 @@ fn execute(job: &mut ScanJob, started: Instant) -> ExitStatus {
         }
     }
     if args.stats {
-        print_stats(
-            &job,
-            &totals,
-            outside_window,
-            &tally,
-            &report.stats,
-            elapsed,
-        );
+        print_stats(job, &totals, outside_window, &tally, &report.stats, elapsed);
     }
     let unreadable =
         tally.read_errors > 0 || !job.list_errors.is_empty() || tally.damaged_inputs > 0;

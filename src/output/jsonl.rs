@@ -70,6 +70,7 @@
 //! details, `file:line`. For reading, not parsing.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use super::record::{Enricher, HitRecord};
 use super::{SCHEMA_VERSION, correlation::correlation_record, write_json_str};
@@ -107,12 +108,8 @@ pub trait HitWriter {
 /// Writes hit and correlation records to `W` in one [`Format`].
 pub struct JsonlSink<'p, W: Write> {
     out: W,
-    format: Format,
-    with_event: bool,
-    enricher: Enricher<'p>,
+    records: Arc<Records<'p>>,
     buf: Vec<u8>,
-    /// `,"schema_version":N[,"ruleset_hash":"…"]`, written into every record.
-    schema: Vec<u8>,
     /// Whether the CSV header was written.
     header_done: bool,
     /// The first write error: the scan stops at it, and [`finish`] returns
@@ -122,27 +119,50 @@ pub struct JsonlSink<'p, W: Write> {
     write_error: Option<io::Error>,
 }
 
+/// The text of hit records in one [`Format`], with each hit's line number
+/// left out (the caller puts it between the two parts): written by the
+/// workers as the scan's [`HitPrep`](crate::scan::HitPrep), or by the
+/// [`JsonlSink`] for a hit that comes without.
+pub struct Records<'p> {
+    format: Format,
+    with_event: bool,
+    enricher: Enricher<'p>,
+    /// `,"schema_version":N[,"ruleset_hash":"…"]`, written into every record.
+    schema: Vec<u8>,
+}
+
 impl<'p, W: Write> JsonlSink<'p, W> {
     /// A writer to `out`; `with_event` includes the event (JSONL only).
     pub fn new(out: W, format: Format, with_event: bool, enricher: Enricher<'p>) -> Self {
         JsonlSink {
             out,
-            format,
-            with_event,
-            enricher,
+            records: Arc::new(Records {
+                format,
+                with_event,
+                enricher,
+                schema: format!(",\"schema_version\":{SCHEMA_VERSION}").into_bytes(),
+            }),
             buf: Vec::with_capacity(4096),
-            schema: format!(",\"schema_version\":{SCHEMA_VERSION}").into_bytes(),
             header_done: false,
             write_error: None,
         }
     }
 
     /// Writes `ruleset_hash` (see [`crate::sigma::digest`]) into every record.
+    ///
+    /// # Panics
+    /// After [`records`](JsonlSink::records) shared the records' writer.
     pub fn ruleset_hash(mut self, hash: &str) -> Self {
-        self.schema = format!(",\"schema_version\":{SCHEMA_VERSION}").into_bytes();
-        self.schema.extend_from_slice(b",\"ruleset_hash\":");
-        write_json_str(&mut self.schema, hash);
+        let records = Arc::get_mut(&mut self.records).expect("BUG: ruleset_hash after records()");
+        records.schema = format!(",\"schema_version\":{SCHEMA_VERSION}").into_bytes();
+        records.schema.extend_from_slice(b",\"ruleset_hash\":");
+        write_json_str(&mut records.schema, hash);
         self
+    }
+
+    /// The records' writer, for the workers ([`Records::write`]).
+    pub fn records(&self) -> Arc<Records<'p>> {
+        Arc::clone(&self.records)
     }
 
     /// Writes one correlation record (after the scan, after every hit). An
@@ -150,8 +170,8 @@ impl<'p, W: Write> JsonlSink<'p, W> {
     pub fn correlation(&mut self, rec: &CorrelationRecord) -> io::Result<()> {
         self.buf.clear();
         self.csv_header();
-        match self.format {
-            Format::Jsonl => correlation_record(&mut self.buf, rec, &self.schema),
+        match self.records.format {
+            Format::Jsonl => correlation_record(&mut self.buf, rec, &self.records.schema),
             Format::Csv => {
                 let details = correlation_details(rec);
                 let ev = rec.events.first();
@@ -199,7 +219,7 @@ impl<'p, W: Write> JsonlSink<'p, W> {
         }
         // A CSV file without hits still gets its header, so it opens as a
         // table with the right columns.
-        if self.format == Format::Csv && !self.header_done {
+        if self.records.format == Format::Csv && !self.header_done {
             self.buf.clear();
             self.csv_header();
             self.out.write_all(&self.buf)?;
@@ -214,7 +234,7 @@ impl<'p, W: Write> JsonlSink<'p, W> {
         if self.header_done {
             return;
         }
-        match self.format {
+        match self.records.format {
             Format::Csv => csv_row(&mut self.buf, &CSV_COLUMNS),
             Format::Table => {
                 let _ = writeln!(
@@ -303,6 +323,12 @@ fn correlation_details(rec: &CorrelationRecord) -> String {
 
 /// Appends one CSV row (RFC 4180 quoting; formula-looking cells defused).
 fn csv_row(b: &mut Vec<u8>, cells: &[&str]) {
+    csv_cells(b, cells);
+    b.extend_from_slice(b"\r\n");
+}
+
+/// Appends CSV cells, comma-separated, without ending the row.
+fn csv_cells(b: &mut Vec<u8>, cells: &[&str]) {
     for (k, c) in cells.iter().enumerate() {
         if k > 0 {
             b.push(b',');
@@ -327,7 +353,6 @@ fn csv_row(b: &mut Vec<u8>, cells: &[&str]) {
             b.extend_from_slice(c.as_bytes());
         }
     }
-    b.extend_from_slice(b"\r\n");
 }
 
 fn json_opt_str(b: &mut Vec<u8>, s: Option<&str>) {
@@ -348,8 +373,9 @@ fn json_list(b: &mut Vec<u8>, items: &[String]) {
     b.push(b']');
 }
 
-/// Appends the JSON hit record (with its newline) to `b`.
-fn json_record(b: &mut Vec<u8>, r: &HitRecord<'_>, schema: &[u8], with_event: bool) {
+/// Appends the JSON hit record (with its newline) to `b`, without the
+/// value of `line`: returns where it goes.
+fn json_record(b: &mut Vec<u8>, r: &HitRecord<'_>, schema: &[u8], with_event: bool) -> usize {
     b.extend_from_slice(b"{\"kind\":\"hit\",\"@timestamp\":");
     json_opt_str(b, r.time.map(time::format).as_deref());
     b.extend_from_slice(b",\"rule_id\":");
@@ -395,7 +421,9 @@ fn json_record(b: &mut Vec<u8>, r: &HitRecord<'_>, schema: &[u8], with_event: bo
     }
     b.extend_from_slice(b"],\"file\":");
     write_json_str(b, r.file);
-    write!(b, ",\"line\":{},\"offset\":{}", r.line, r.offset).expect("BUG: Vec write");
+    b.extend_from_slice(b",\"line\":");
+    let line_at = b.len();
+    write!(b, ",\"offset\":{}", r.offset).expect("BUG: Vec write");
     b.extend_from_slice(schema);
     if with_event {
         b.extend_from_slice(b",\"event\":");
@@ -410,24 +438,23 @@ fn json_record(b: &mut Vec<u8>, r: &HitRecord<'_>, schema: &[u8], with_event: bo
         }
     }
     b.extend_from_slice(b"}\n");
+    line_at
 }
 
-impl<W: Write> HitWriter for JsonlSink<'_, W> {
-    fn needs_event(&self, _hit: &Hit<'_>) -> bool {
-        true
-    }
-
-    fn write_hit(
-        &mut self,
+impl Records<'_> {
+    /// Appends `hit`'s record to `out` without its line number and returns
+    /// where the line number goes. `hit.line` is not read.
+    pub fn write(
+        &self,
         input: &Input,
         hit: &Hit<'_>,
         event: Option<&ParsedEvent>,
-    ) -> io::Result<()> {
+        out: &mut Vec<u8>,
+    ) -> usize {
         let rec = self.enricher.record(input, hit, event);
-        self.buf.clear();
-        self.csv_header();
-        let b = &mut self.buf;
-        match self.format {
+        let start = out.len();
+        let b = out;
+        let line_at = match self.format {
             Format::Jsonl => json_record(b, &rec, &self.schema, self.with_event),
             Format::Csv => {
                 let t = rec.time.map(time::format).unwrap_or_default();
@@ -437,7 +464,8 @@ impl<W: Write> HitWriter for JsonlSink<'_, W> {
                     Some(v) => v.to_string(),
                     None => String::new(),
                 };
-                csv_row(
+                // Every cell but the last, the line number.
+                csv_cells(
                     b,
                     &[
                         &t,
@@ -453,24 +481,61 @@ impl<W: Write> HitWriter for JsonlSink<'_, W> {
                         &rec.tactics.join(";"),
                         &rec.techniques.join(";"),
                         rec.file,
-                        &rec.line.to_string(),
                     ],
                 );
+                b.push(b',');
+                let line_at = b.len();
+                b.extend_from_slice(b"\r\n");
+                line_at
             }
             Format::Table => {
                 let t = rec.time.map(time::format).unwrap_or_else(|| "-".into());
-                writeln!(
+                write!(
                     b,
-                    "{t:<30}  {:<13}  {:<15}  {}  {}  ({}:{})",
+                    "{t:<30}  {:<13}  {:<15}  {}  {}  ({}:",
                     one_line(&rec.rule.level, 13),
                     one_line(rec.host.as_deref().unwrap_or("-"), 40),
                     one_line(&rec.rule.title, 100),
                     one_line(&rec.details(), TABLE_DETAILS),
                     one_line(rec.file, 200),
-                    rec.line
-                )?;
+                )
+                .expect("BUG: Vec write");
+                let line_at = b.len();
+                b.extend_from_slice(b")\n");
+                line_at
             }
-        }
+        };
+        line_at - start
+    }
+}
+
+impl<W: Write> HitWriter for JsonlSink<'_, W> {
+    fn needs_event(&self, hit: &Hit<'_>) -> bool {
+        hit.prepared.is_none()
+    }
+
+    fn write_hit(
+        &mut self,
+        input: &Input,
+        hit: &Hit<'_>,
+        event: Option<&ParsedEvent>,
+    ) -> io::Result<()> {
+        self.buf.clear();
+        self.csv_header();
+        let (head, tail) = match hit.prepared {
+            Some(parts) => parts,
+            None => {
+                let mut text = Vec::new();
+                let at = self.records.write(input, hit, event, &mut text);
+                self.buf.extend_from_slice(&text[..at]);
+                write!(self.buf, "{}", hit.line)?;
+                self.buf.extend_from_slice(&text[at..]);
+                return self.write_buf();
+            }
+        };
+        self.buf.extend_from_slice(head);
+        write!(self.buf, "{}", hit.line)?;
+        self.buf.extend_from_slice(tail);
         self.write_buf()
     }
 }
@@ -482,7 +547,7 @@ mod tests {
     use super::*;
     use crate::compile::{CompileOptions, Plan};
     use crate::correlate::RecordEvent;
-    use crate::event::FieldMap;
+    use crate::event::{FieldMap, ParsedEvent};
     use crate::sigma::RuleSet;
 
     fn correlation() -> CorrelationRecord {
@@ -530,6 +595,70 @@ mod tests {
             table.contains("Burst [correlation]  IpAddress: 10.0.0.5"),
             "{table}"
         );
+    }
+
+    /// What `format` writes for the hits of `lines` (line numbers 12, 13…),
+    /// each record written by the sink, or written beforehand by
+    /// [`Records::write`] as a worker does, into a buffer already holding
+    /// other records.
+    fn hits_written(format: Format, with_event: bool, prepared: bool) -> Vec<u8> {
+        let mut set = RuleSet::default();
+        set.load_text(
+            std::path::Path::new("r.yml"),
+            "title: say \"who\", am I\nid: r1\ntags: [attack.execution, attack.t1059.001]\n\
+             logsource: {product: windows}\n\
+             detection:\n  sel: {CommandLine|contains: whoami}\n  condition: sel\n",
+        );
+        let plan = Plan::from_rules(&set, &CompileOptions::default());
+        let input = Input {
+            name: "dir/a,b.ndjson".into(),
+            source: crate::scan::Source::Stdin,
+        };
+        let lines: [&[u8]; 2] = [
+            br#"{"Event":{"System":{"Computer":"H1","Channel":"Security","EventID":4688,"EventRecordID":7,"TimeCreated":{"SystemTime":"2024-05-01T10:00:00Z"}},"EventData":{"CommandLine":"whoami /all"}}}"#,
+            br#"{"CommandLine":"=whoami, \"x\"","EventID":"9"}"#,
+        ];
+        let enricher = Enricher::new(&plan, &FieldMap::new(), None);
+        let mut w = JsonlSink::new(Vec::new(), format, with_event, enricher).ruleset_hash("h");
+        let records = w.records();
+        for (k, text) in lines.into_iter().enumerate() {
+            let mut hit = Hit {
+                line: 0,
+                offset: 1000 + k as u64,
+                rule: &plan.rules[0],
+                rule_index: 0,
+                text,
+                record_id: None,
+                event: None,
+                prepared: None,
+            };
+            let event = ParsedEvent::parse(text);
+            let mut buf = b"an earlier hit's record".to_vec();
+            let at = records.write(&input, &hit, event.as_ref(), &mut buf);
+            hit.line = 12 + k as u64;
+            if prepared {
+                let (_, mine) = buf.split_at(23);
+                hit.prepared = Some(mine.split_at(at));
+            }
+            w.write_hit(&input, &hit, event.as_ref()).unwrap();
+        }
+        w.finish().unwrap()
+    }
+
+    #[test]
+    fn a_hit_prepared_on_a_worker_is_written_as_the_sink_writes_it() {
+        for format in [Format::Jsonl, Format::Csv, Format::Table] {
+            for with_event in [false, true] {
+                let direct = hits_written(format, with_event, false);
+                let text = String::from_utf8(direct.clone()).unwrap();
+                assert!(text.contains("12") && text.contains("13"), "{text}");
+                assert_eq!(
+                    String::from_utf8(hits_written(format, with_event, true)).unwrap(),
+                    text,
+                    "{format:?}, event {with_event}"
+                );
+            }
+        }
     }
 
     #[test]

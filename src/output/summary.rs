@@ -417,6 +417,8 @@ mod tests {
                 rule_index: rule,
                 record_id: None,
                 text: lines[line as usize - 1],
+                event: None,
+                prepared: None,
             };
             let event = ParsedEvent::parse(hit.text);
             c.hit(&input, &hit, event.as_ref());

@@ -3,8 +3,9 @@
 //!
 //! Every call of the scan reaches each observer in the order given, then the
 //! output. A hit line is parsed once, and only when some observer or the
-//! output asks for its event; a hit reaches the output only if every
-//! observer lets it pass.
+//! output asks for its event and the worker that found the hit did not
+//! parse it already ([`Hit::event`]); a hit reaches the output only if
+//! every observer lets it pass.
 
 use std::io;
 
@@ -58,10 +59,13 @@ impl<'a, S: HitWriter> Tap<'a, S> {
 
 impl<S: HitWriter> HitSink for Tap<'_, S> {
     fn hit(&mut self, input: &Input, hit: &Hit<'_>) -> io::Result<()> {
-        let wanted = self.window.is_some()
-            || self.output.needs_event(hit)
-            || self.observers.iter().any(|o| o.needs_event(hit));
-        let event = if wanted {
+        let wanted = hit.event.is_none()
+            && (self.window.is_some()
+                || self.output.needs_event(hit)
+                || self.observers.iter().any(|o| o.needs_event(hit)));
+        let event = if let Some(e) = hit.event {
+            Some(e)
+        } else if wanted {
             let key = (input as *const Input as usize, hit.line);
             if self.parsed.as_ref().is_none_or(|(k, _)| *k != key) {
                 self.parsed = Some((key, ParsedEvent::parse(hit.text)));
@@ -179,6 +183,8 @@ mod tests {
                 rule_index: rule,
                 text,
                 record_id: None,
+                event: None,
+                prepared: None,
             };
             tap.hit(&input, &hit).unwrap();
         }

@@ -179,6 +179,8 @@ pub(super) struct ChunkOut {
     pub(super) records: Vec<super::evtx::RecordPos>,
     /// Damage found in this unit (EVTX inputs only).
     pub(super) damage: super::evtx::Damage,
+    /// What the scan's `HitPrep` made of the hits (empty without one).
+    pub(super) prepared: super::prepare::Prepared,
 }
 
 impl Scanner {
@@ -224,6 +226,7 @@ impl Scanner {
             data: ChunkData::Owned(Vec::new()),
             records: Vec::new(),
             damage: super::evtx::Damage::default(),
+            prepared: Default::default(),
         };
         let bytes = data.bytes();
         out.counts.bytes = bytes.len() as u64;

@@ -683,6 +683,7 @@ impl Scanner {
                 data: ChunkData::Owned(Vec::new()),
                 records: Vec::new(),
                 damage,
+                prepared: Default::default(),
             };
         }
         let mut out = self.process_chunk(input, offset, ChunkData::Owned(d.json), sc);

@@ -17,6 +17,7 @@ mod chunk;
 pub mod evtx;
 pub mod input;
 mod mmap;
+mod prepare;
 pub mod range;
 pub mod route;
 pub mod select;
@@ -34,7 +35,7 @@ use crate::prefilter::{BuildError, EngineKind, Prefilter};
 use chunk::ChunkOut;
 use input::Work;
 pub use input::{Input, ReadOptions, Source};
-pub use sink::{Counts, Hit, HitObserver, HitSink, InputSummary};
+pub use sink::{Counts, Hit, HitObserver, HitPrep, HitSink, InputSummary, PreparedText};
 
 /// How to scan.
 #[derive(Clone, Copy, Debug)]
@@ -282,6 +283,19 @@ impl Scanner {
     /// Scans `inputs`, delivering hits to `sink` in input order. Returns the
     /// total counts.
     pub fn scan(&self, inputs: &[Input], opts: ScanOptions, sink: &mut dyn HitSink) -> Counts {
+        self.scan_prepared(inputs, opts, None, sink)
+    }
+
+    /// [`scan`](Scanner::scan), with `prep` run on each hit by the worker
+    /// that found it ([`HitPrep`]); the sink finds its work in
+    /// [`Hit::prepared`] and [`Hit::event`].
+    pub fn scan_prepared(
+        &self,
+        inputs: &[Input],
+        opts: ScanOptions,
+        prep: Option<&dyn HitPrep>,
+        sink: &mut dyn HitSink,
+    ) -> Counts {
         let threads = opts.threads.max(1);
         let in_flight = threads * 4;
         let (work_tx, work_rx) = crossbeam_channel::bounded::<(u64, Vec<Work>)>(in_flight);
@@ -361,6 +375,29 @@ impl Scanner {
                                 Work::Evtx(unit) => Ok(self.process_evtx(unit, &mut scratch)),
                                 end @ Work::End { .. } => Err(end),
                             })
+                            .map(|out| {
+                                out.map(|mut out| {
+                                    // PERF: only while the sink's thread is
+                                    // behind (a result per worker waits for
+                                    // it); else it has time for the hits and
+                                    // the workers go on. With one worker, a
+                                    // scan hitting 98,814 lines took 1.06 s
+                                    // preparing every hit here, 0.73 s
+                                    // leaving every hit to the sink, and
+                                    // two workers 0.60 and 0.73 s.
+                                    let behind = !out_tx.is_empty();
+                                    if let Some(p) = prep.filter(|_| behind && !out.hits.is_empty())
+                                    {
+                                        out.prepared = prepare::Prepared::of(
+                                            &out,
+                                            &inputs[out.input],
+                                            &self.plan,
+                                            p,
+                                        );
+                                    }
+                                    out
+                                })
+                            })
                             .collect();
                         if out_tx.send((seq, outs)).is_err() {
                             break;
@@ -370,6 +407,11 @@ impl Scanner {
             }
             drop(out_tx);
             drop(work_rx);
+            // Owned here, so that a panic in the sink drops them on its way
+            // out: the workers' sends and the reader's wait for a slot then
+            // fail, and the scope can join them. Borrowed from outside, they
+            // outlived the panic and every thread waited for another.
+            let (out_rx, slot_tx) = (out_rx, slot_tx);
             // Emitter: put results back in order.
             let mut pending = std::collections::BTreeMap::new();
             let mut next = 0u64;
@@ -385,26 +427,15 @@ impl Scanner {
                             continue;
                         }
                         match out {
-                            Ok(chunk) => {
+                            Ok(mut chunk) => {
                                 let (base, summary) = &mut per_input[chunk.input];
                                 let input = &inputs[chunk.input];
                                 for (rel, reason) in &chunk.invalid {
                                     sink.invalid_line(input, *base + rel, reason);
                                 }
-                                let bytes = chunk.data.bytes();
-                                summary.damage.merge(chunk.damage);
-                                for &(rel, start, end, rule) in &chunk.hits {
-                                    // An EVTX line reports its record's place in the file.
-                                    let record = chunk.records.get(rel as usize - 1);
-                                    let hit = Hit {
-                                        line: *base + rel,
-                                        offset: record
-                                            .map_or(chunk.offset + start as u64, |r| r.offset),
-                                        rule: &self.plan.rules[rule as usize],
-                                        rule_index: rule as usize,
-                                        text: &bytes[start..end],
-                                        record_id: record.map(|r| r.id),
-                                    };
+                                summary.damage.merge(std::mem::take(&mut chunk.damage));
+                                for k in 0..chunk.hits.len() {
+                                    let hit = chunk.hit(k, *base + chunk.hits[k].0, &self.plan);
                                     if sink.hit(input, &hit).is_err() {
                                         stop.store(true, Ordering::Relaxed);
                                         break;

@@ -80,6 +80,47 @@ pub struct Hit<'a> {
     /// For `.evtx` inputs, the record number in the record's header (see
     /// [`super::evtx`]); `None` otherwise.
     pub record_id: Option<u64>,
+    /// The line as parsed by the worker that found the hit, when the scan's
+    /// [`HitPrep`] keeps it for the sink; `None` otherwise (a sink that
+    /// needs it then parses the line itself).
+    pub event: Option<&'a ParsedEvent>,
+    /// What the scan's [`HitPrep`] wrote for this hit on its worker. `None`
+    /// without a `HitPrep`, or when the sink's thread had time for the hit.
+    pub prepared: Option<PreparedText<'a>>,
+}
+
+/// A hit's text written by the scan's [`HitPrep`]: before the hit's line
+/// number, and after it.
+pub type PreparedText<'a> = (&'a [u8], &'a [u8]);
+
+/// Work on each hit that the worker that found it does, before the hits are
+/// put back in input order: parsing the hit's line and writing its record,
+/// on every core instead of on the one thread that feeds the sink. A worker
+/// does it only while that thread is behind (a result waits for it);
+/// otherwise the sink gets the hit unprepared and does the work itself, on
+/// a core the workers leave idle.
+///
+/// PERF: a scan hitting 98,814 of Mordor's lines (every Security event)
+/// took 0.73 s on one worker and on two alike: the sink's thread parsed and
+/// wrote every record, 7 µs a hit, while the workers waited for it. Two
+/// workers now take 0.63 s; one still 0.69 s, since its sink's thread keeps
+/// up and runs beside it.
+pub trait HitPrep: Sync {
+    /// Writes what the sink needs of `hit` to `out` and returns how many of
+    /// the bytes written go before the hit's line number, which is not known
+    /// yet (`hit.line` is 0): only the ordered stream knows how many lines
+    /// came before the chunk. `event` is the hit's line, parsed (`None` if
+    /// it is not a JSON object).
+    fn prepare(
+        &self,
+        input: &Input,
+        hit: &Hit<'_>,
+        event: Option<&ParsedEvent>,
+        out: &mut Vec<u8>,
+    ) -> usize;
+    /// Whether the sink reads `hit`'s parsed event too: it then travels with
+    /// the hit ([`Hit::event`]) instead of being parsed again.
+    fn keeps_event(&self, hit: &Hit<'_>) -> bool;
 }
 
 /// Receives results in input order.

@@ -1,0 +1,201 @@
+//! Hits prepared on the workers (`Scanner::scan_prepared`, `HitPrep`): the
+//! sink gets, in input order, each hit's prepared text and parsed line
+//! exactly as the worker made them for that hit, and a sink that falls
+//! behind makes the workers prepare. Also: a sink that panics ends the scan
+//! with its panic instead of leaving every thread waiting on another.
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use sigscan::compile::{CompileOptions, Plan};
+use sigscan::event::{FieldMap, ParsedEvent};
+use sigscan::prefilter::EngineKind;
+use sigscan::scan::{
+    Hit, HitPrep, HitSink, Input, InputSummary, ReadOptions, ScanOptions, Scanner, Source,
+};
+use sigscan::sigma::RuleSet;
+
+const RULES: &str = "title: a\nid: rule-a\nlogsource: {product: windows}\n\
+    detection:\n  sel: {Image|endswith: '\\cmd.exe'}\n  condition: sel\n---\n\
+    title: b\nid: rule-b\nlogsource: {product: windows}\n\
+    detection:\n  sel: {CommandLine|contains: whoami}\n  condition: sel\n";
+
+fn scanner() -> Scanner {
+    let mut set = RuleSet::default();
+    set.load_text(Path::new("rules.yml"), RULES);
+    let plan = Plan::from_rules(&set, &CompileOptions::default());
+    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    Scanner::new(plan, EngineKind::Rust, &FieldMap::new()).unwrap()
+}
+
+/// `n` lines: every third hits rule a, every fifth rule b (both on some).
+fn input(n: u64) -> (tempfile::NamedTempFile, Input) {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    for i in 0..n {
+        let image = if i % 3 == 0 {
+            "C:\\\\Windows\\\\cmd.exe"
+        } else {
+            "x.exe"
+        };
+        let cmd = if i % 5 == 0 { "whoami /all" } else { "dir" };
+        writeln!(f, r#"{{"Image":"{image}","CommandLine":"{cmd}","N":{i}}}"#).unwrap();
+    }
+    f.flush().unwrap();
+    let input = Input {
+        name: "in".into(),
+        source: Source::File(f.path().to_path_buf()),
+    };
+    (f, input)
+}
+
+fn options(threads: usize) -> ScanOptions {
+    ScanOptions {
+        threads,
+        pin: false,
+        read: ReadOptions {
+            chunk_size: 512,
+            mmap: true,
+        },
+    }
+}
+
+/// Writes the rule and the line's byte offset before the line number, the
+/// line's length after it.
+struct Tagger;
+
+impl HitPrep for Tagger {
+    fn prepare(
+        &self,
+        _input: &Input,
+        hit: &Hit<'_>,
+        event: Option<&ParsedEvent>,
+        out: &mut Vec<u8>,
+    ) -> usize {
+        assert_eq!(hit.line, 0, "the line number is not known on a worker");
+        assert!(event.is_some(), "a hit line parses");
+        let start = out.len();
+        write!(out, "{}@{}#", hit.rule.meta.id, hit.offset).unwrap();
+        let split = out.len() - start;
+        write!(out, "/{}", hit.text.len()).unwrap();
+        split
+    }
+
+    fn keeps_event(&self, hit: &Hit<'_>) -> bool {
+        hit.rule.meta.id == "rule-a"
+    }
+}
+
+/// Checks every hit against what the worker must have made of it, slowly
+/// at first, so that results queue up and the workers prepare.
+#[derive(Default)]
+struct Check {
+    hits: Vec<(u64, String)>,
+    prepared: usize,
+    delay: Duration,
+}
+
+impl HitSink for Check {
+    fn hit(&mut self, _input: &Input, hit: &Hit<'_>) -> io::Result<()> {
+        std::thread::sleep(self.delay);
+        self.hits.push((hit.line, hit.rule.meta.id.clone()));
+        if let Some((head, tail)) = hit.prepared {
+            self.prepared += 1;
+            let want = format!("{}@{}#", hit.rule.meta.id, hit.offset);
+            assert_eq!(head, want.as_bytes(), "line {}", hit.line);
+            assert_eq!(tail, format!("/{}", hit.text.len()).as_bytes());
+            let kept = hit.event.map(|e| e.root.clone());
+            if hit.rule.meta.id == "rule-a" {
+                assert_eq!(kept, ParsedEvent::parse(hit.text).map(|e| e.root));
+            } else {
+                // Kept for rule a on the same line only.
+                assert!(kept.is_none() || hit.text.windows(7).any(|w| w == b"cmd.exe"));
+            }
+        } else {
+            assert!(hit.event.is_none(), "an event without its preparation");
+        }
+        Ok(())
+    }
+    fn invalid_line(&mut self, _: &Input, line: u64, reason: &str) {
+        panic!("line {line}: {reason}");
+    }
+    fn input_done(&mut self, _: &Input, _: &InputSummary) {}
+}
+
+fn expected() -> Vec<(u64, String)> {
+    let mut want = Vec::new();
+    for i in 0..3000u64 {
+        if i % 3 == 0 {
+            want.push((i + 1, "rule-a".to_string()));
+        }
+        if i % 5 == 0 {
+            want.push((i + 1, "rule-b".to_string()));
+        }
+    }
+    want
+}
+
+#[test]
+fn a_sink_that_falls_behind_gets_hits_prepared_by_the_workers() {
+    let scanner = scanner();
+    let (_f, input) = input(3000);
+    for threads in [1, 2, 4] {
+        let mut sink = Check {
+            delay: Duration::from_micros(300),
+            ..Check::default()
+        };
+        let counts = scanner.scan_prepared(
+            std::slice::from_ref(&input),
+            options(threads),
+            Some(&Tagger),
+            &mut sink,
+        );
+        assert_eq!(sink.hits, expected(), "{threads} threads");
+        assert_eq!(counts.hits, sink.hits.len() as u64);
+        assert!(
+            sink.prepared > 0,
+            "{threads} threads: the workers never prepared"
+        );
+    }
+}
+
+#[test]
+fn without_a_prep_no_hit_is_prepared() {
+    let scanner = scanner();
+    let (_f, input) = input(3000);
+    let mut sink = Check::default();
+    scanner.scan(std::slice::from_ref(&input), options(2), &mut sink);
+    assert_eq!(sink.hits, expected());
+    assert_eq!(sink.prepared, 0);
+}
+
+struct Panics;
+
+impl HitSink for Panics {
+    fn hit(&mut self, _: &Input, _: &Hit<'_>) -> io::Result<()> {
+        panic!("the sink gives up");
+    }
+    fn invalid_line(&mut self, _: &Input, _: u64, _: &str) {}
+    fn input_done(&mut self, _: &Input, _: &InputSummary) {}
+}
+
+#[test]
+fn a_panic_in_the_sink_ends_the_scan() {
+    // More batches than the scan keeps in flight: the reader waits for the
+    // sink to hand a slot back.
+    let (_f, input) = input(20_000);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let scanner = scanner();
+        let ended = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            scanner.scan(std::slice::from_ref(&input), options(2), &mut Panics)
+        }));
+        let _ = tx.send(ended.is_err());
+    });
+    // Before the fix, every thread waited on another for ever.
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(panicked) => assert!(panicked, "the sink's panic reaches the caller"),
+        Err(_) => panic!("the scan hung after its sink panicked"),
+    }
+}
