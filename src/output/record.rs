@@ -1,8 +1,9 @@
 //! What a hit record says beyond the rule and the line: the event's time,
 //! host, channel, EventID and record id, the rule's status, tags and
 //! ATT&CK ids, and the fields that matched. Computed once per hit from the
-//! parsed line ([`ParsedEvent`], parsed by the `Tap` for everyone) into a
-//! [`HitRecord`] that every output format writes (JSONL, CSV, table).
+//! parsed line ([`ParsedEvent`], parsed by the worker that found the hit or
+//! by the `Tap` for everyone) into a [`HitRecord`] that every output format
+//! writes (JSONL, CSV, table).
 //!
 //! Why in the record and not left to the reader: a SIEM ingests the record
 //! as it is, and with `--no-event` the event is not there to reparse.
