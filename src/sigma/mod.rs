@@ -242,9 +242,19 @@ enum ParsedFile {
 
 /// One document of a file, parsed.
 struct ParsedDoc {
-    node: Node,
+    head: DocHead,
     digest: u64,
     parsed: Result<Document, Diagnostic>,
+}
+
+/// What the load needs of a document's YAML once it is parsed: what names
+/// it as a duplicate. PERF: the YAML tree itself is freed on the thread
+/// that parsed it; kept for this, it was freed on the loading thread,
+/// after every parse.
+struct DocHead {
+    id: Option<String>,
+    line: usize,
+    title: Option<String>,
 }
 
 /// What a document is.
@@ -277,7 +287,11 @@ impl ParsedFile {
             };
             ParsedDoc {
                 digest: digest::document_digest(&node),
-                node,
+                head: DocHead {
+                    id: str_field(&node, "id"),
+                    line: node.line,
+                    title: str_field(&node, "title"),
+                },
                 parsed,
             }
         });
@@ -362,7 +376,7 @@ impl RuleSet {
         };
         for doc in docs {
             self.documents += 1;
-            if self.is_duplicate(file, &doc.node, doc.digest) {
+            if self.is_duplicate(file, doc.head, doc.digest) {
                 continue;
             }
             self.digests.push(doc.digest);
@@ -383,14 +397,14 @@ impl RuleSet {
     /// and correlations share one id space (correlations name rules and
     /// other correlations by id). The first copy in load order (the paths
     /// in the order given, each walked in name order) is the one loaded.
-    fn is_duplicate(&mut self, file: &Path, doc: &Node, digest: u64) -> bool {
-        let Some(id) = doc.get("id").and_then(|n| n.as_str()) else {
+    fn is_duplicate(&mut self, file: &Path, doc: DocHead, digest: u64) -> bool {
+        let Some(id) = doc.id else {
             return false;
         };
-        match self.first_by_id.get(id) {
+        match self.first_by_id.get(&id) {
             None => {
                 self.first_by_id.insert(
-                    id.to_string(),
+                    id,
                     FirstCopy {
                         file: file.to_path_buf(),
                         line: doc.line,
@@ -415,8 +429,8 @@ impl RuleSet {
                     DiagnosticKind::Duplicate,
                     file,
                     doc.line,
-                    Some(id.to_string()),
-                    str_field(doc, "title"),
+                    Some(id),
+                    doc.title,
                     message,
                 ));
                 true
