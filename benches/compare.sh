@@ -30,7 +30,9 @@
 #                     the thread speed-up (one thread and all threads run in turns:
 #                     best and median, and one thread held to one core with
 #                     its reader and emitter)
-#                     and the peak RssAnon
+#                     and the peak RssAnon; then a hit-heavy scan (a rule
+#                     every Security event of Mordor hits, records with their
+#                     events) on one and all threads, in turns
 #   rsigma            (RSIGMA=path or on PATH) the same rules over mordor, with
 #                     logsource (its sysmon pipeline) and detection only (no
 #                     pipeline; sigscan --no-logsource), side by side
@@ -225,6 +227,22 @@ if [ $mordor = 1 ] && [ -e $shared/events/otrf-mordor-windows-host-all.ndjson.zs
   # PowerShell is a small share of the lines.
   run_corpus "seed rule over Mordor" $mordor_file $seed_rule
   run_corpus "all SigmaHQ Windows rules" $mordor_file $shared/sigma/rules/windows $shared/sigma/rules-threat-hunting/windows
+
+  # Hit-heavy: a rule that every Security event hits, its records written
+  # with their events, as a noisy hunting rule's would be. What bounds it is
+  # the one thread that puts hits back in order and writes them, unless the
+  # workers take the records over (scan::HitPrep). One thread and all
+  # threads, taken in turns.
+  printf 'title: every Security event\nid: 00000000-0000-4000-8000-0000000000b2\nlogsource:\n    product: windows\n    service: security\ndetection:\n    selection:\n        Channel: Security\n    condition: selection\n' > $out/every-security-event.yml
+  engine=$([ -n "$features" ] && echo hyperscan || echo rust)
+  n=$runs runs=1 h1=() h2=()
+  for _ in $(seq "$n"); do
+    h1+=("$(best $bin scan --rules $out/every-security-event.yml --engine $engine --threads 1 --quiet "$mordor_file")")
+    h2+=("$(best $bin scan --rules $out/every-security-event.yml --engine $engine --quiet "$mordor_file")")
+  done
+  runs=$n
+  echo "hit-heavy, every Security event ($(hits) hits, records with their events, $engine, $n runs each in turns): one thread $(printf '%.3f' "$(least "${h1[@]}")") s, $(nproc) threads $(printf '%.3f' "$(least "${h2[@]}")") s, $(echo "$(least "${h1[@]}")/$(least "${h2[@]}")" | bc -l | xargs printf '%.2fx')"
+  echo
 
   # rsigma, the fastest peer, on its own terms: the same rules and events,
   # with logsource (rsigma through its sysmon pipeline, sigscan's gates) and
