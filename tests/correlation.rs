@@ -35,12 +35,14 @@ fn path(name: &str) -> String {
 }
 
 /// Scans `inputs` with `rules` (file names under `tests/correlation`) in
-/// three configurations, checks they print the same, and returns the first.
+/// four configurations (one with every hit's record and event made by its
+/// worker), checks they print the same, and returns the first.
 fn scan(rules: &[&str], inputs: &[&str], extra: &[&str]) -> Run {
-    let configs: [&[&str]; 3] = [
+    let configs: [&[&str]; 4] = [
         &[],
         &["-j", "2", "--chunk-size", "64", "--engine", "rust"],
         &["-j", "1", "--engine", "none"],
+        &["-j", "2", "--prepare-hits"],
     ];
     let mut first: Option<Run> = None;
     for config in configs {
@@ -68,7 +70,7 @@ fn scan(rules: &[&str], inputs: &[&str], extra: &[&str]) -> Run {
             }
         }
     }
-    first.expect("BUG: three runs")
+    first.expect("BUG: four runs")
 }
 
 /// Splits output into plain hits (as `(rule_id, file, line)`) and

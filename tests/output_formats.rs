@@ -63,16 +63,28 @@ struct Out {
     stderr: String,
 }
 
+/// Runs a scan of the fixture with `flags`, and again with every record
+/// written by the workers (hidden `--prepare-hits`), which must print the
+/// same records; returns the first run.
 fn scan(dir: &Path, flags: &[&str]) -> Out {
-    let mut args = vec!["scan", "--rules", "rule.yml"];
-    args.extend_from_slice(flags);
-    args.push("ev.ndjson");
-    let run = util::sigscan().dir(dir).args(&args).run();
-    Out {
-        code: run.status.code().unwrap_or(-1),
-        stdout: run.stdout_str().to_string(),
-        stderr: run.stderr,
-    }
+    let run = |prepared: bool| {
+        let mut args = vec!["scan", "--rules", "rule.yml"];
+        args.extend_from_slice(flags);
+        if prepared {
+            args.push("--prepare-hits");
+        }
+        args.push("ev.ndjson");
+        let run = util::sigscan().dir(dir).args(&args).run();
+        Out {
+            code: run.status.code().unwrap_or(-1),
+            stdout: run.stdout_str().to_string(),
+            stderr: run.stderr,
+        }
+    };
+    let (plain, prepared) = (run(false), run(true));
+    assert_eq!(plain.stdout, prepared.stdout, "{flags:?} --prepare-hits");
+    assert_eq!(plain.code, prepared.code, "{flags:?} --prepare-hits");
+    plain
 }
 
 /// The v2 hit record, every key named: an unknown key fails the test, so

@@ -62,8 +62,8 @@ fn options(threads: usize) -> ScanOptions {
 }
 
 /// Writes the rule and the line's byte offset before the line number, the
-/// line's length after it.
-struct Tagger;
+/// line's length after it; on every hit when `.0` (`HitPrep::every_hit`).
+struct Tagger(bool);
 
 impl HitPrep for Tagger {
     fn prepare(
@@ -84,6 +84,10 @@ impl HitPrep for Tagger {
 
     fn keeps_event(&self, hit: &Hit<'_>) -> bool {
         hit.rule.meta.id == "rule-a"
+    }
+
+    fn every_hit(&self) -> bool {
+        self.0
     }
 }
 
@@ -148,7 +152,7 @@ fn a_sink_that_falls_behind_gets_hits_prepared_by_the_workers() {
         let counts = scanner.scan_prepared(
             std::slice::from_ref(&input),
             options(threads),
-            Some(&Tagger),
+            Some(&Tagger(false)),
             &mut sink,
         );
         assert_eq!(sink.hits, expected(), "{threads} threads");
@@ -157,6 +161,23 @@ fn a_sink_that_falls_behind_gets_hits_prepared_by_the_workers() {
             sink.prepared > 0,
             "{threads} threads: the workers never prepared"
         );
+    }
+}
+
+#[test]
+fn a_prep_for_every_hit_gets_every_hit_prepared() {
+    let scanner = scanner();
+    let (_f, input) = input(3000);
+    for threads in [1, 2] {
+        let mut sink = Check::default();
+        scanner.scan_prepared(
+            std::slice::from_ref(&input),
+            options(threads),
+            Some(&Tagger(true)),
+            &mut sink,
+        );
+        assert_eq!(sink.hits, expected(), "{threads} threads");
+        assert_eq!(sink.prepared, sink.hits.len(), "{threads} threads");
     }
 }
 

@@ -104,6 +104,10 @@ pub struct ScanArgs {
     /// Do not route lines by logsource (for benchmarks: what routing buys).
     #[arg(long, hide = true)]
     pub no_route: bool,
+    /// Every hit's record written by its worker, not only while the thread
+    /// that writes them is behind (for tests: that path whatever the timing).
+    #[arg(long, hide = true)]
+    pub prepare_hits: bool,
     /// Search for the rules' channel names before their literals: on, off,
     /// or on with the prefilter engine's own line finder (for benchmarks;
     /// by default on where the CPU runs AVX2, else with Hyperscan only).
@@ -345,6 +349,8 @@ struct RecordPrep<'p> {
     /// Whether the observers (summary, correlations) or the time window
     /// read the parsed events.
     keep_events: bool,
+    /// `--prepare-hits`.
+    every_hit: bool,
 }
 
 impl HitPrep for RecordPrep<'_> {
@@ -360,6 +366,10 @@ impl HitPrep for RecordPrep<'_> {
 
     fn keeps_event(&self, _hit: &Hit<'_>) -> bool {
         self.keep_events
+    }
+
+    fn every_hit(&self) -> bool {
+        self.every_hit
     }
 }
 
@@ -422,6 +432,7 @@ fn execute(job: &mut ScanJob, started: Instant) -> ExitStatus {
     let prep = RecordPrep {
         records: jsonl.records(),
         keep_events: job.window.is_some() || summary_on || !job.correlations.is_empty(),
+        every_hit: args.prepare_hits,
     };
     let mut tap = Tap::new(jsonl, observers).with_window(job.window.clone());
     let mut totals = job

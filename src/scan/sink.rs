@@ -121,6 +121,12 @@ pub trait HitPrep: Sync {
     /// Whether the sink reads `hit`'s parsed event too: it then travels with
     /// the hit ([`Hit::event`]) instead of being parsed again.
     fn keeps_event(&self, hit: &Hit<'_>) -> bool;
+    /// Whether the workers prepare every hit, not only while the sink's
+    /// thread is behind: for tests and benchmarks, which then take the
+    /// prepared path on every chunk whatever the timing.
+    fn every_hit(&self) -> bool {
+        false
+    }
 }
 
 /// Receives results in input order.
