@@ -49,7 +49,9 @@ impl Prepared {
             for j in k..end {
                 let hit = out.hit(j, 0, plan);
                 let start = p.text.len();
-                let split = prep.prepare(input, &hit, event.as_ref(), &mut p.text);
+                let split = prep
+                    .prepare(input, &hit, event.as_ref(), &mut p.text)
+                    .min(p.text.len() - start);
                 keep |= prep.keeps_event(&hit);
                 p.hits.push(PreparedHit {
                     head: start..start + split,
