@@ -3,20 +3,24 @@
 //! pipeline, the emitter). Nothing may panic; every input's accounting holds
 //! (`lines = events + invalid_lines + empty_lines`); hits are in line order,
 //! carry a record id and an offset inside the file; and one worker and two
-//! give the same hits and counts.
+//! give the same hits and counts, the two with every hit prepared on its
+//! worker (`HitPrep`), which must see each hit and its line as the emitter
+//! does.
 //!
 //! Seeds (`corpora/fuzz/evtx/`) are synthetic: a bare file header, a header
 //! with a chunk cut short, a chunk with a record header and no valid BinXml.
 #![no_main]
 
-use std::io;
+use std::io::{self, Write};
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use sigscan::compile::{CompileOptions, Plan};
-use sigscan::event::FieldMap;
+use sigscan::event::{FieldMap, ParsedEvent};
 use sigscan::prefilter::EngineKind;
-use sigscan::scan::{Hit, HitSink, Input, InputSummary, ReadOptions, ScanOptions, Scanner, Source};
+use sigscan::scan::{
+    Hit, HitPrep, HitSink, Input, InputSummary, ReadOptions, ScanOptions, Scanner, Source,
+};
 use sigscan::sigma::RuleSet;
 
 /// Every event matches (no literal: every line is evaluated).
@@ -49,8 +53,47 @@ struct Collect {
     summaries: Vec<InputSummary>,
 }
 
+/// Writes a hit's offset and record id as its worker sees them.
+struct Stamp;
+
+fn stamp(hit: &Hit<'_>) -> String {
+    format!("{}:{:?}", hit.offset, hit.record_id)
+}
+
+impl HitPrep for Stamp {
+    fn prepare(
+        &self,
+        _: &Input,
+        hit: &Hit<'_>,
+        event: Option<&ParsedEvent>,
+        out: &mut Vec<u8>,
+    ) -> usize {
+        assert_eq!(
+            event.map(|e| &e.root),
+            ParsedEvent::parse(hit.text).as_ref().map(|e| &e.root)
+        );
+        let start = out.len();
+        write!(out, "{}", stamp(hit)).expect("Vec write");
+        out.len() - start
+    }
+    fn keeps_event(&self, _: &Hit<'_>) -> bool {
+        true
+    }
+    fn every_hit(&self) -> bool {
+        true
+    }
+}
+
 impl HitSink for Collect {
     fn hit(&mut self, _: &Input, hit: &Hit<'_>) -> io::Result<()> {
+        if let Some((head, tail)) = hit.prepared {
+            assert_eq!(head, stamp(hit).as_bytes());
+            assert!(tail.is_empty());
+            assert_eq!(
+                hit.event.map(|e| &e.root),
+                ParsedEvent::parse(hit.text).as_ref().map(|e| &e.root)
+            );
+        }
         self.hits.push((hit.line, hit.offset, hit.record_id));
         Ok(())
     }
@@ -60,7 +103,7 @@ impl HitSink for Collect {
     }
 }
 
-fn scan(path: &std::path::Path, threads: usize) -> Collect {
+fn scan(path: &std::path::Path, threads: usize, prep: Option<&dyn HitPrep>) -> Collect {
     let input = Input {
         name: "fuzz.evtx".into(),
         source: Source::File(path.to_path_buf()),
@@ -74,7 +117,7 @@ fn scan(path: &std::path::Path, threads: usize) -> Collect {
         },
     };
     let mut sink = Collect::default();
-    scanner().scan(std::slice::from_ref(&input), opts, &mut sink);
+    scanner().scan_prepared(std::slice::from_ref(&input), opts, prep, &mut sink);
     sink
 }
 
@@ -89,8 +132,8 @@ fuzz_target!(|data: &[u8]| {
     bytes.extend_from_slice(data);
     let path = std::env::temp_dir().join(format!("sigscan-fuzz-evtx-{}", std::process::id()));
     std::fs::write(&path, &bytes).expect("write the fuzz input");
-    let one = scan(&path, 1);
-    let two = scan(&path, 2);
+    let one = scan(&path, 1, None);
+    let two = scan(&path, 2, Some(&Stamp));
     assert_eq!(one.summaries.len(), 1);
     let s = &one.summaries[0];
     let c = &s.counts;
