@@ -7,8 +7,10 @@
 //! `ChunkOut` (the hot loop is in `chunk.rs`: candidate lines by route or
 //! by one prefilter pass over the chunk, then one pass over its lines);
 //! the calling thread puts the results back in input order and hands them
-//! to a [`HitSink`] (the contract is in `sink.rs`). A token pool bounds the
-//! chunks in flight, so memory stays flat whatever the input size.
+//! to a [`HitSink`] (the contract is in `sink.rs`); while that thread is
+//! behind, a worker also does the per-hit work a [`HitPrep`] asks for
+//! (`prepare.rs`). A token pool bounds the chunks in flight, so memory
+//! stays flat whatever the input size.
 //!
 //! Invariant: the only module that knows both the prefilter and events;
 //! it knows nothing of output formats.
