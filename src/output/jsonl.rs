@@ -110,6 +110,8 @@ pub struct JsonlSink<'p, W: Write> {
     out: W,
     records: Arc<Records<'p>>,
     buf: Vec<u8>,
+    /// A hit's record written here (one that comes unprepared), reused.
+    record: Vec<u8>,
     /// Whether the CSV header was written.
     header_done: bool,
     /// The first write error: the scan stops at it, and [`finish`] returns
@@ -143,6 +145,7 @@ impl<'p, W: Write> JsonlSink<'p, W> {
                 schema: format!(",\"schema_version\":{SCHEMA_VERSION}").into_bytes(),
             }),
             buf: Vec::with_capacity(4096),
+            record: Vec::with_capacity(4096),
             header_done: false,
             write_error: None,
         }
@@ -525,12 +528,9 @@ impl<W: Write> HitWriter for JsonlSink<'_, W> {
         let (head, tail) = match hit.prepared {
             Some(parts) => parts,
             None => {
-                let mut text = Vec::new();
-                let at = self.records.write(input, hit, event, &mut text);
-                self.buf.extend_from_slice(&text[..at]);
-                write!(self.buf, "{}", hit.line)?;
-                self.buf.extend_from_slice(&text[at..]);
-                return self.write_buf();
+                self.record.clear();
+                let at = self.records.write(input, hit, event, &mut self.record);
+                self.record.split_at(at)
             }
         };
         self.buf.extend_from_slice(head);

@@ -59,13 +59,15 @@ impl<'a, S: HitWriter> Tap<'a, S> {
 
 impl<S: HitWriter> HitSink for Tap<'_, S> {
     fn hit(&mut self, input: &Input, hit: &Hit<'_>) -> io::Result<()> {
-        let wanted = hit.event.is_none()
-            && (self.window.is_some()
+        // Parsed by the worker that found the hit, or here if anyone asks.
+        let wanted = || {
+            self.window.is_some()
                 || self.output.needs_event(hit)
-                || self.observers.iter().any(|o| o.needs_event(hit)));
-        let event = if let Some(e) = hit.event {
-            Some(e)
-        } else if wanted {
+                || self.observers.iter().any(|o| o.needs_event(hit))
+        };
+        let event = if hit.event.is_some() {
+            hit.event
+        } else if wanted() {
             let key = (input as *const Input as usize, hit.line);
             if self.parsed.as_ref().is_none_or(|(k, _)| *k != key) {
                 self.parsed = Some((key, ParsedEvent::parse(hit.text)));
