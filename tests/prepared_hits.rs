@@ -1,11 +1,13 @@
 //! Hits prepared on the workers (`Scanner::scan_prepared`, `HitPrep`): the
 //! sink gets, in input order, each hit's prepared text and parsed line
 //! exactly as the worker made them for that hit, and a sink that falls
-//! behind makes the workers prepare. Also: a sink that panics ends the scan
-//! with its panic instead of leaving every thread waiting on another.
+//! behind makes the workers prepare. Also: a sink or a worker that panics
+//! ends the scan with its panic instead of leaving every thread waiting on
+//! another.
 
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -201,22 +203,75 @@ impl HitSink for Panics {
     fn input_done(&mut self, _: &Input, _: &InputSummary) {}
 }
 
-#[test]
-fn a_panic_in_the_sink_ends_the_scan() {
+/// Takes every hit as it comes.
+struct Takes;
+
+impl HitSink for Takes {
+    fn hit(&mut self, _: &Input, _: &Hit<'_>) -> io::Result<()> {
+        Ok(())
+    }
+    fn invalid_line(&mut self, _: &Input, _: u64, _: &str) {}
+    fn input_done(&mut self, _: &Input, _: &InputSummary) {}
+}
+
+/// Panics once, on the worker that prepares the first hit past the middle
+/// of the input; the other workers go on.
+#[derive(Default)]
+struct PanicsOnAWorker(AtomicBool);
+
+impl HitPrep for PanicsOnAWorker {
+    fn prepare(&self, _: &Input, hit: &Hit<'_>, _: Option<&ParsedEvent>, _: &mut Vec<u8>) -> usize {
+        if hit.offset > 500_000 && !self.0.swap(true, Ordering::Relaxed) {
+            panic!("a worker gives up");
+        }
+        0
+    }
+    fn keeps_event(&self, _: &Hit<'_>) -> bool {
+        false
+    }
+    fn every_hit(&self) -> bool {
+        true
+    }
+}
+
+/// Whether `scan` panicked (the panic reaching its caller), within a
+/// minute; a scan that hangs fails the test.
+fn ends_with_a_panic(what: &str, scan: impl FnOnce(&Scanner, &Input) + Send + 'static) {
     // More batches than the scan keeps in flight: the reader waits for the
-    // sink to hand a slot back.
-    let (_f, input) = input(20_000);
+    // emitter to hand a slot back.
+    let (f, input) = input(20_000);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
+        let _f = f;
         let scanner = scanner();
-        let ended = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            scanner.scan(std::slice::from_ref(&input), options(2), &mut Panics)
-        }));
+        let ended =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scan(&scanner, &input)));
         let _ = tx.send(ended.is_err());
     });
-    // Before the fix, every thread waited on another for ever.
+    // Before the fixes, every thread waited on another for ever.
     match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(panicked) => assert!(panicked, "the sink's panic reaches the caller"),
-        Err(_) => panic!("the scan hung after its sink panicked"),
+        Ok(panicked) => assert!(panicked, "the panic in {what} reaches the caller"),
+        Err(_) => panic!("the scan hung after a panic in {what}"),
+    }
+}
+
+#[test]
+fn a_panic_in_the_sink_ends_the_scan() {
+    ends_with_a_panic("the sink", |scanner, input| {
+        scanner.scan(std::slice::from_ref(input), options(2), &mut Panics);
+    });
+}
+
+#[test]
+fn a_panic_on_a_worker_ends_the_scan() {
+    for threads in [1, 2, 4] {
+        ends_with_a_panic("a worker", move |scanner, input| {
+            scanner.scan_prepared(
+                std::slice::from_ref(input),
+                options(threads),
+                Some(&PanicsOnAWorker::default()),
+                &mut Takes,
+            );
+        });
     }
 }

@@ -26,6 +26,7 @@ pub mod select;
 mod sink;
 mod view;
 
+use std::panic::AssertUnwindSafe;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -361,52 +362,61 @@ impl Scanner {
                 let out_tx = out_tx.clone();
                 let core = cores.get(t % cores.len().max(1)).copied();
                 handles.push(s.spawn(move || {
-                    if let Some(c) = core {
-                        core_affinity::set_for_current(c);
-                    }
-                    let mut scratch = self.new_scratch();
-                    // PERF: hits are prepared here only while the sink's
-                    // thread is behind (a result waits for it); else it has
-                    // time for them and the worker goes on. With one worker,
-                    // a scan hitting 98,814 lines took 1.06 s preparing
-                    // every hit here, 0.73 s leaving every hit to the sink,
-                    // and two workers 0.60 and 0.73 s. Counting the
-                    // unprepared hits queued instead (prepare from 128 or
-                    // 512 on), one worker took 0.79 and 0.76 s against 0.71
-                    // s for this test, two the same.
-                    let prepared = |mut out: ChunkOut| {
-                        let behind = !out_tx.is_empty();
-                        if let Some(p) =
-                            prep.filter(|p| (behind || p.every_hit()) && !out.hits.is_empty())
-                        {
-                            out.prepared =
-                                prepare::Prepared::of(&out, &inputs[out.input], &self.plan, p);
+                    let work = || {
+                        if let Some(c) = core {
+                            core_affinity::set_for_current(c);
                         }
-                        out
+                        let mut scratch = self.new_scratch();
+                        // PERF: hits are prepared here only while the sink's
+                        // thread is behind (a result waits for it); else it has
+                        // time for them and the worker goes on. With one worker,
+                        // a scan hitting 98,814 lines took 1.06 s preparing
+                        // every hit here, 0.73 s leaving every hit to the sink,
+                        // and two workers 0.60 and 0.73 s. Counting the
+                        // unprepared hits queued instead (prepare from 128 or
+                        // 512 on), one worker took 0.79 and 0.76 s against 0.71
+                        // s for this test, two the same.
+                        let prepared = |mut out: ChunkOut| {
+                            let behind = !out_tx.is_empty();
+                            if let Some(p) =
+                                prep.filter(|p| (behind || p.every_hit()) && !out.hits.is_empty())
+                            {
+                                out.prepared =
+                                    prepare::Prepared::of(&out, &inputs[out.input], &self.plan, p);
+                            }
+                            out
+                        };
+                        for (seq, batch) in work_rx.iter() {
+                            let outs: Vec<_> = batch
+                                .into_iter()
+                                .map(|w| match w {
+                                    Work::Chunk {
+                                        input,
+                                        offset,
+                                        data,
+                                    } => Ok(prepared(self.process_chunk(
+                                        input,
+                                        offset,
+                                        data,
+                                        &mut scratch,
+                                    ))),
+                                    Work::Evtx(unit) => {
+                                        Ok(prepared(self.process_evtx(unit, &mut scratch)))
+                                    }
+                                    end @ Work::End { .. } => Err(end),
+                                })
+                                .collect();
+                            if out_tx.send((seq, outs)).is_err() {
+                                break;
+                            }
+                        }
                     };
-                    for (seq, batch) in work_rx {
-                        let outs: Vec<_> = batch
-                            .into_iter()
-                            .map(|w| match w {
-                                Work::Chunk {
-                                    input,
-                                    offset,
-                                    data,
-                                } => Ok(prepared(self.process_chunk(
-                                    input,
-                                    offset,
-                                    data,
-                                    &mut scratch,
-                                ))),
-                                Work::Evtx(unit) => {
-                                    Ok(prepared(self.process_evtx(unit, &mut scratch)))
-                                }
-                                end @ Work::End { .. } => Err(end),
-                            })
-                            .collect();
-                        if out_tx.send((seq, outs)).is_err() {
-                            break;
-                        }
+                    // A worker's panic (a bug) ends the scan with it. Else
+                    // the batch it held never came: the emitter waited for
+                    // it, the reader for a slot, the other workers for work.
+                    if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(work)) {
+                        let _ = out_tx.send((WORKER_PANICKED, Vec::new()));
+                        std::panic::resume_unwind(panic);
                     }
                 }));
             }
@@ -423,6 +433,10 @@ impl Scanner {
             let mut per_input: Vec<(u64, InputSummary)> =
                 vec![(0, InputSummary::default()); inputs.len()];
             for (seq, outs) in out_rx.iter() {
+                if seq == WORKER_PANICKED {
+                    stop.store(true, Ordering::Relaxed);
+                    break;
+                }
                 pending.insert(seq, outs);
                 while let Some(outs) = pending.remove(&next) {
                     next += 1;
@@ -492,6 +506,9 @@ impl Scanner {
                     }
                 }
             }
+            // The reader waits for a slot until these are gone (after a
+            // worker's panic, for ever).
+            drop((out_rx, slot_tx));
             // Join each thread by hand: the scope alone waits only for the
             // closures, and a thread still running its thread-local
             // destructors after `scan` returned showed up as a leak under
@@ -505,6 +522,9 @@ impl Scanner {
         total
     }
 }
+
+/// Sent by a worker that panics in place of a batch's sequence number.
+const WORKER_PANICKED: u64 = u64::MAX;
 
 /// Plans with more channel literals than this search in one pass: the
 /// first stage's speed falls with each literal, and more channels cover
