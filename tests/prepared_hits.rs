@@ -1,9 +1,10 @@
 //! Hits prepared on the workers (`Scanner::scan_prepared`, `HitPrep`): the
 //! sink gets, in input order, each hit's prepared text and parsed line
-//! exactly as the worker made them for that hit, and a sink that falls
-//! behind makes the workers prepare. Also: a sink or a worker that panics
-//! ends the scan with its panic instead of leaving every thread waiting on
-//! another.
+//! exactly as the worker made them for that hit (from the full parse where
+//! the event is kept, else through a view of that very line), and a sink
+//! that falls behind makes the workers prepare. Also: a sink or a worker
+//! that panics ends the scan with its panic instead of leaving every thread
+//! waiting on another.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -11,7 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use sigscan::compile::{CompileOptions, Plan};
+use sigscan::compile::{CompileOptions, EventSource, FieldId, Plan};
+use sigscan::event::view::EventRef;
 use sigscan::event::{FieldMap, ParsedEvent};
 use sigscan::prefilter::EngineKind;
 use sigscan::scan::{
@@ -64,23 +66,46 @@ fn options(threads: usize) -> ScanOptions {
 }
 
 /// Writes the rule and the line's byte offset before the line number, the
-/// line's length after it; on every hit when `.0` (`HitPrep::every_hit`).
-struct Tagger(bool);
+/// line's length and `CommandLine` (as the event given reads it) after it;
+/// on every hit when `every_hit`.
+struct Tagger {
+    every_hit: bool,
+    /// `CommandLine`'s field id in the plan.
+    command_line: FieldId,
+}
+
+fn tagger(scanner: &Scanner, every_hit: bool) -> Tagger {
+    Tagger {
+        every_hit,
+        command_line: scanner.plan().field_id("CommandLine").unwrap(),
+    }
+}
 
 impl HitPrep for Tagger {
     fn prepare(
         &self,
         _input: &Input,
         hit: &Hit<'_>,
-        event: Option<&ParsedEvent>,
+        event: Option<EventRef<'_>>,
         out: &mut Vec<u8>,
     ) -> usize {
         assert_eq!(hit.line, 0, "the line number is not known on a worker");
-        assert!(event.is_some(), "a hit line parses");
+        let has_a = hit.text.windows(7).any(|w| w == b"cmd.exe");
+        // Parsed in full only for a line whose event is kept (rule a's).
+        let command_line = match event.expect("a hit line parses") {
+            EventRef::Parsed(e) => {
+                assert!(has_a, "parsed in full for nothing");
+                e.root.get("CommandLine").cloned()
+            }
+            EventRef::Line(view) => {
+                assert!(!has_a, "a kept event read through a view");
+                view.field(self.command_line).cloned()
+            }
+        };
         let start = out.len();
         write!(out, "{}@{}#", hit.rule.meta.id, hit.offset).unwrap();
         let split = out.len() - start;
-        write!(out, "/{}", hit.text.len()).unwrap();
+        write!(out, "/{}/{}", hit.text.len(), command_line.unwrap()).unwrap();
         split
     }
 
@@ -89,7 +114,7 @@ impl HitPrep for Tagger {
     }
 
     fn every_hit(&self) -> bool {
-        self.0
+        self.every_hit
     }
 }
 
@@ -110,7 +135,9 @@ impl HitSink for Check {
             self.prepared += 1;
             let want = format!("{}@{}#", hit.rule.meta.id, hit.offset);
             assert_eq!(head, want.as_bytes(), "line {}", hit.line);
-            assert_eq!(tail, format!("/{}", hit.text.len()).as_bytes());
+            let parsed = ParsedEvent::parse(hit.text).unwrap();
+            let tail_want = format!("/{}/{}", hit.text.len(), parsed.root["CommandLine"]);
+            assert_eq!(tail, tail_want.as_bytes(), "line {}", hit.line);
             let kept = hit.event.map(|e| e.root.clone());
             if hit.rule.meta.id == "rule-a" {
                 assert_eq!(kept, ParsedEvent::parse(hit.text).map(|e| e.root));
@@ -154,7 +181,7 @@ fn a_sink_that_falls_behind_gets_hits_prepared_by_the_workers() {
         let counts = scanner.scan_prepared(
             std::slice::from_ref(&input),
             options(threads),
-            Some(&Tagger(false)),
+            Some(&tagger(&scanner, false)),
             &mut sink,
         );
         assert_eq!(sink.hits, expected(), "{threads} threads");
@@ -175,7 +202,7 @@ fn a_prep_for_every_hit_gets_every_hit_prepared() {
         scanner.scan_prepared(
             std::slice::from_ref(&input),
             options(threads),
-            Some(&Tagger(true)),
+            Some(&tagger(&scanner, true)),
             &mut sink,
         );
         assert_eq!(sink.hits, expected(), "{threads} threads");
@@ -220,7 +247,7 @@ impl HitSink for Takes {
 struct PanicsOnAWorker(AtomicBool);
 
 impl HitPrep for PanicsOnAWorker {
-    fn prepare(&self, _: &Input, hit: &Hit<'_>, _: Option<&ParsedEvent>, _: &mut Vec<u8>) -> usize {
+    fn prepare(&self, _: &Input, hit: &Hit<'_>, _: Option<EventRef<'_>>, _: &mut Vec<u8>) -> usize {
         if hit.offset > 500_000 && !self.0.swap(true, Ordering::Relaxed) {
             panic!("a worker gives up");
         }

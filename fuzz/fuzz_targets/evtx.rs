@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use sigscan::compile::{CompileOptions, Plan};
+use sigscan::event::view::EventRef;
 use sigscan::event::{FieldMap, ParsedEvent};
 use sigscan::prefilter::EngineKind;
 use sigscan::scan::{
@@ -65,19 +66,30 @@ impl HitPrep for Stamp {
         &self,
         _: &Input,
         hit: &Hit<'_>,
-        event: Option<&ParsedEvent>,
+        event: Option<EventRef<'_>>,
         out: &mut Vec<u8>,
     ) -> usize {
-        assert_eq!(
-            event.map(|e| &e.root),
-            ParsedEvent::parse(hit.text).as_ref().map(|e| &e.root)
-        );
+        let parsed = ParsedEvent::parse(hit.text);
+        let root = parsed.as_ref().map(|e| &e.root);
+        match event {
+            Some(EventRef::Parsed(e)) => assert_eq!(Some(&e.root), root),
+            // A view of the very line, reading what its parse holds.
+            Some(EventRef::Line(view)) => {
+                assert_eq!(view.document(), root);
+                let keys = ["Event", "System", "EventRecordID"];
+                let want = root.and_then(|r| keys.iter().try_fold(r, |v, k| v.get(k)));
+                assert_eq!(view.at(&keys).as_ref(), want);
+            }
+            None => assert_eq!(root, None),
+        }
         let start = out.len();
         write!(out, "{}", stamp(hit)).expect("Vec write");
         out.len() - start
     }
-    fn keeps_event(&self, _: &Hit<'_>) -> bool {
-        true
+    /// The events of every other record travel with their hits; the rest
+    /// are read through views.
+    fn keeps_event(&self, hit: &Hit<'_>) -> bool {
+        hit.record_id.is_some_and(|id| id % 2 == 0)
     }
     fn every_hit(&self) -> bool {
         true
@@ -89,10 +101,12 @@ impl HitSink for Collect {
         if let Some((head, tail)) = hit.prepared {
             assert_eq!(head, stamp(hit).as_bytes());
             assert!(tail.is_empty());
-            assert_eq!(
-                hit.event.map(|e| &e.root),
-                ParsedEvent::parse(hit.text).as_ref().map(|e| &e.root)
-            );
+            if let Some(e) = hit.event {
+                assert_eq!(
+                    Some(&e.root),
+                    ParsedEvent::parse(hit.text).as_ref().map(|e| &e.root)
+                );
+            }
         }
         self.hits.push((hit.line, hit.offset, hit.record_id));
         Ok(())

@@ -16,7 +16,8 @@ use super::{ExitStatus, Fatal, RuleFlags, fail, load_rules, print_diag};
 use crate::compile::Plan;
 use crate::correlate::clock::EventClock;
 use crate::correlate::{CorrelationPlan, Correlator};
-use crate::event::{FieldMap, ParsedEvent};
+use crate::event::FieldMap;
+use crate::event::view::EventRef;
 use crate::output::jsonl::Records;
 use crate::output::progress::Expected;
 use crate::output::record::Enricher;
@@ -358,7 +359,7 @@ impl HitPrep for RecordPrep<'_> {
         &self,
         input: &Input,
         hit: &Hit<'_>,
-        event: Option<&ParsedEvent>,
+        event: Option<EventRef<'_>>,
         out: &mut Vec<u8>,
     ) -> usize {
         self.records.write(input, hit, event, out)

@@ -30,6 +30,7 @@ pub mod peek;
 pub mod raw;
 pub mod shape;
 mod validate;
+pub mod view;
 
 pub use validate::{surely_object, surely_object_with_root, validate_line};
 

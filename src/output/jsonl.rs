@@ -76,6 +76,7 @@ use super::record::{Enricher, HitRecord};
 use super::{SCHEMA_VERSION, correlation::correlation_record, write_json_str};
 use crate::correlate::{CorrelationRecord, time};
 use crate::event::ParsedEvent;
+use crate::event::view::{EventRef, Fields};
 use crate::scan::{Hit, Input};
 
 /// The output format of hit records.
@@ -112,6 +113,12 @@ pub struct JsonlSink<'p, W: Write> {
     buf: Vec<u8>,
     /// A hit's record written here (one that comes unprepared), reused.
     record: Vec<u8>,
+    /// The values read from the last unprepared hit's line, and that line
+    /// (input address, line number): the hits of a line share its values.
+    fields: Fields,
+    fields_of: (usize, u64),
+    /// A hit line that is not UTF-8, decoded.
+    lossy: String,
     /// Whether the CSV header was written.
     header_done: bool,
     /// The first write error: the scan stops at it, and [`finish`] returns
@@ -138,6 +145,9 @@ impl<'p, W: Write> JsonlSink<'p, W> {
     pub fn new(out: W, format: Format, with_event: bool, enricher: Enricher<'p>) -> Self {
         JsonlSink {
             out,
+            fields: enricher.fields(),
+            fields_of: (0, 0),
+            lossy: String::new(),
             records: Arc::new(Records {
                 format,
                 with_event,
@@ -451,7 +461,7 @@ impl Records<'_> {
         &self,
         input: &Input,
         hit: &Hit<'_>,
-        event: Option<&ParsedEvent>,
+        event: Option<EventRef<'_>>,
         out: &mut Vec<u8>,
     ) -> usize {
         let rec = self.enricher.record(input, hit, event);
@@ -513,10 +523,6 @@ impl Records<'_> {
 }
 
 impl<W: Write> HitWriter for JsonlSink<'_, W> {
-    fn needs_event(&self, hit: &Hit<'_>) -> bool {
-        hit.prepared.is_none()
-    }
-
     fn write_hit(
         &mut self,
         input: &Input,
@@ -529,7 +535,34 @@ impl<W: Write> HitWriter for JsonlSink<'_, W> {
             Some(parts) => parts,
             None => {
                 self.record.clear();
-                let at = self.records.write(input, hit, event, &mut self.record);
+                let at = match event {
+                    // Parsed already for an observer.
+                    Some(e) => {
+                        self.records
+                            .write(input, hit, Some(EventRef::Parsed(e)), &mut self.record)
+                    }
+                    None => {
+                        let line = (input as *const Input as usize, hit.line);
+                        if line != self.fields_of {
+                            self.fields.reset();
+                            self.fields_of = line;
+                        }
+                        let text = match std::str::from_utf8(hit.text) {
+                            Ok(t) => t,
+                            Err(_) => {
+                                self.lossy = String::from_utf8_lossy(hit.text).into_owned();
+                                &self.lossy
+                            }
+                        };
+                        let view = self.records.enricher.view(text, &self.fields);
+                        self.records.write(
+                            input,
+                            hit,
+                            Some(EventRef::Line(&view)),
+                            &mut self.record,
+                        )
+                    }
+                };
                 self.record.split_at(at)
             }
         };
@@ -634,7 +667,7 @@ mod tests {
             };
             let event = ParsedEvent::parse(text);
             let mut buf = b"an earlier hit's record".to_vec();
-            let at = records.write(&input, &hit, event.as_ref(), &mut buf);
+            let at = records.write(&input, &hit, event.as_ref().map(EventRef::Parsed), &mut buf);
             hit.line = 12 + k as u64;
             if prepared {
                 let (_, mine) = buf.split_at(23);
@@ -656,6 +689,108 @@ mod tests {
                     String::from_utf8(hits_written(format, with_event, true)).unwrap(),
                     text,
                     "{format:?}, event {with_event}"
+                );
+            }
+        }
+    }
+
+    /// Lines of every layout, with what makes the raw reader of a view
+    /// step aside for the parsed line: escaped keys, an `EventData` string,
+    /// `#text` wrappers, duplicate keys, invalid UTF-8, the ECS host and
+    /// record id fallbacks.
+    const VIEWED_LINES: [&[u8]; 13] = [
+        br##"{"Event":{"System":{"Computer":"H1","Channel":"Security","EventID":4688,"EventRecordID":7,"TimeCreated":{"#attributes":{"SystemTime":"2024-05-01T10:00:00Z"}}},"EventData":{"CommandLine":"whoami /all"}}}"##,
+        br#"{"@timestamp":"2024-05-01T10:00:01Z","winlog":{"channel":"Security","event_id":4688,"record_id":77,"computer_name":"c1"},"process":{"command_line":"whoami"}}"#,
+        br#"{"@timestamp":"2024-05-01T10:00:02Z","winlog":{"channel":"Security","event_id":"4688"},"host":{"hostname":"h2"},"process":{"command_line":"whoami"}}"#,
+        br#"{"CommandLine":"whoami","host":{"hostname":"not ECS"},"winlog":{"record_id":"12"},"UtcTime":"2024-05-01 10:00:03.123"}"#,
+        br#"{"Comm\u0061ndLine":"whoami","EventID":1,"Computer":"esc"}"#,
+        br#"{"Computer":"az","EventData":"{\"CommandLine\":\"whoami\"}","TimeGenerated":"2024-05-01T10:00:04Z"}"#,
+        br##"{"Event":{"System":{"Computer":{"#text":"wrapped"},"EventRecordID":{"#text":"5"},"EventID":{"#text":"1","#attributes":{"Qualifiers":""}}},"EventData":{"CommandLine":{"#text":"whoami"}}}}"##,
+        br#"{"CommandLine":"x","CommandLine":"whoami","Computer":"first","Computer":"last"}"#,
+        b"{\"CommandLine\":\"whoami \xff\xfe\",\"Computer\":\"bad \xc3\"}",
+        br#"{"Computer":5,"EventRecordID":[1],"CommandLine":"whoami","winlog":{"record_id":3}}"#,
+        br#"{"winlog":{"record_id":{"a":1}},"host":{"hostname":""},"CommandLine":"no hit here"}"#,
+        br#"{"System":{"EventID":1,"Channel":"x"},"EventData":{"CommandLine":"whoami"},"Computer":"velo"}"#,
+        br#"{"Event":{"System":{"Channel":"Security","EventID":1},"EventData":{"CommandLine":"whoami"}},"winlog":{"record_id":99}}"#,
+    ];
+
+    /// Every record of `VIEWED_LINES` for two rules (a field and a keyword
+    /// search), read through a view as `JsonlSink` and the workers do, or
+    /// from the parsed line.
+    fn viewed_records(
+        format: Format,
+        field_map: &FieldMap,
+        time_field: Option<&str>,
+        through_view: bool,
+    ) -> Vec<u8> {
+        let mut set = RuleSet::default();
+        set.load_text(
+            std::path::Path::new("r.yml"),
+            "title: field\nid: r1\nlogsource: {product: windows}\n\
+             detection:\n  sel: {CommandLine|contains: whoami}\n  condition: sel\n\
+             ---\ntitle: keyword\nid: r2\nlogsource: {product: windows}\n\
+             detection:\n  kw: [whoami]\n  condition: kw\n",
+        );
+        let plan = Plan::from_rules(&set, &CompileOptions::default());
+        assert_eq!(plan.rules.len(), 2);
+        let input = Input {
+            name: "a.ndjson".into(),
+            source: crate::scan::Source::Stdin,
+        };
+        let records = Records {
+            format,
+            with_event: false,
+            enricher: Enricher::new(&plan, field_map, time_field),
+            schema: Vec::new(),
+        };
+        let mut fields = records.enricher.fields();
+        let mut out = Vec::new();
+        for text in VIEWED_LINES {
+            fields.reset();
+            let decoded = String::from_utf8_lossy(text);
+            let view = records.enricher.view(&decoded, &fields);
+            let parsed = ParsedEvent::parse(text).expect("a JSON object");
+            for (k, rule) in plan.rules.iter().enumerate() {
+                let hit = Hit {
+                    line: 0,
+                    offset: 0,
+                    rule,
+                    rule_index: k,
+                    text,
+                    record_id: None,
+                    event: None,
+                    prepared: None,
+                };
+                let event = match through_view {
+                    true => EventRef::Line(&view),
+                    false => EventRef::Parsed(&parsed),
+                };
+                records.write(&input, &hit, Some(event), &mut out);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_record_read_through_a_view_says_what_the_parsed_line_says() {
+        let mut mapped = FieldMap::new();
+        mapped.insert("Computer".into(), vec!["host.hostname".into()]);
+        mapped.insert("CommandLine".into(), vec!["process.command_line".into()]);
+        for (map, time) in [
+            (FieldMap::new(), None),
+            (mapped, Some("UtcTime")),
+            (FieldMap::new(), Some("winlog.record_id")),
+        ] {
+            for format in [Format::Jsonl, Format::Csv] {
+                let parsed = viewed_records(format, &map, time, false);
+                let text = String::from_utf8(parsed.clone()).unwrap();
+                for needle in ["H1", "c1", "h2", "az", "wrapped", "last", "esc", "77", "99"] {
+                    assert!(text.contains(needle), "{needle} missing: {text}");
+                }
+                assert_eq!(
+                    String::from_utf8(viewed_records(format, &map, time, true)).unwrap(),
+                    text,
+                    "{format:?}, {map:?}, {time:?}"
                 );
             }
         }

@@ -16,6 +16,7 @@ use serde_json::Value as Json;
 use crate::compile::{EventSource, FieldId, Plan, RuleMeta, gate_event_id, gate_inputs};
 use crate::correlate::clock::EventClock;
 use crate::correlate::time::Nanos;
+use crate::event::view::{EventRef, Fields, View};
 use crate::event::{FieldMap, Layout, ParsedEvent, Resolver, any_string};
 use crate::scan::{Hit, Input};
 use crate::sigma::attack::attack_of;
@@ -118,13 +119,25 @@ impl<'p> Enricher<'p> {
         self.clock.time(event)
     }
 
+    /// Storage for the views of [`Enricher::view`], one line at a time.
+    pub fn fields(&self) -> Fields {
+        Fields::new(self.plan.fields.len())
+    }
+
+    /// A view of a hit's `line` for [`EventRef::Line`]; `fields` must have
+    /// been reset since its last line (its values are shared by the hits of
+    /// one line).
+    pub fn view<'a>(&'a self, line: &'a str, fields: &'a Fields) -> View<'a> {
+        View::new(line, &self.fields, fields)
+    }
+
     /// The record of one hit; `event` is its parsed line (`None` when the
     /// line does not parse: then only the rule and location are known).
     pub fn record<'a>(
         &self,
         input: &'a Input,
         hit: &'a Hit<'a>,
-        event: Option<&ParsedEvent>,
+        event: Option<EventRef<'_>>,
     ) -> HitRecord<'a> {
         let meta = &hit.rule.meta;
         let (tactics, techniques) = attack_of(&meta.tags);
@@ -144,33 +157,58 @@ impl<'p> Enricher<'p> {
             matched: Vec::new(),
             text: hit.text,
         };
-        let Some(ev) = event else {
-            return rec;
+        let parsed;
+        let source: &dyn EventSource = match event {
+            None => return rec,
+            Some(EventRef::Parsed(ev)) => {
+                rec.time = self.clock.time(ev);
+                rec.host = host_of(&self.meta, COMPUTER, ev);
+                rec.record_id = rec.record_id.take().or_else(|| {
+                    self.meta
+                        .lookup(&ev.root, ev.layout, RECORD_ID)
+                        .or_else(|| ev.root.get("winlog")?.get("record_id"))
+                        .filter(|v| v.is_number() || v.is_string())
+                        .cloned()
+                });
+                parsed = Parsed {
+                    root: &ev.root,
+                    layout: ev.layout,
+                    resolver: &self.fields,
+                };
+                &parsed
+            }
+            // The same reads as above, each from the raw line where the
+            // view can, from the parsed line where it cannot.
+            Some(EventRef::Line(view)) => {
+                rec.time =
+                    EventClock::time_of_value(view.lookup(self.clock.resolver(), 0).as_ref());
+                rec.host = view
+                    .lookup(&self.meta, COMPUTER)
+                    .or_else(|| {
+                        (view.layout() == Some(Layout::Ecs))
+                            .then(|| view.at(&["host", "hostname"]))
+                            .flatten()
+                    })
+                    .as_ref()
+                    .and_then(non_empty_text);
+                rec.record_id = rec.record_id.take().or_else(|| {
+                    view.lookup(&self.meta, RECORD_ID)
+                        .or_else(|| view.at(&["winlog", "record_id"]))
+                        .filter(|v| v.is_number() || v.is_string())
+                });
+                view
+            }
         };
-        let source = Parsed {
-            root: &ev.root,
-            layout: ev.layout,
-            resolver: &self.fields,
-        };
-        rec.time = self.clock.time(ev);
-        rec.host = host_of(&self.meta, COMPUTER, ev);
         rec.channel = source
             .field(crate::compile::CHANNEL)
             .and_then(non_empty_text);
         rec.event_id = source
             .field(crate::compile::EVENT_ID)
             .and_then(gate_event_id);
-        rec.record_id = rec.record_id.take().or_else(|| {
-            self.meta
-                .lookup(&ev.root, ev.layout, RECORD_ID)
-                .or_else(|| ev.root.get("winlog")?.get("record_id"))
-                .filter(|v| v.is_number() || v.is_string())
-                .cloned()
-        });
-        let gate = gate_inputs(&source);
+        let gate = gate_inputs(source);
         rec.matched = hit
             .rule
-            .explain_match(&source, &gate)
+            .explain_match(source, &gate)
             .into_iter()
             .map(|m| Matched {
                 search: m.search,

@@ -26,10 +26,10 @@
 
 use super::input::ChunkData;
 use super::route::Mode;
-use super::{Counts, GateStage, Scanner, route, view};
+use super::{Counts, GateStage, Scanner, route};
 use crate::compile::{self, EventSource, LiteralTarget};
-use crate::event;
 use crate::event::raw::Span;
+use crate::event::{self, view};
 use crate::prefilter::{self, Prefilter, PrefilterScratch};
 
 mod search_first;
@@ -150,6 +150,14 @@ pub(super) struct Scratch {
     filter_fields: view::Fields,
     /// A line with invalid UTF-8, decoded lossily (as the parser does).
     lossy: String,
+}
+
+impl Scratch {
+    /// The storage of the views of this worker's lines, for its hits'
+    /// records once the chunk is scanned (`prepare`).
+    pub(super) fn fields(&mut self) -> &mut view::Fields {
+        &mut self.fields
+    }
 }
 
 /// The chunk's candidate lines, and what listing them needs.

@@ -24,7 +24,6 @@ pub mod range;
 pub mod route;
 pub mod select;
 mod sink;
-mod view;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::OnceLock;
@@ -35,7 +34,7 @@ use crate::event::{FieldMap, Resolver};
 use crate::prefilter::fingerprint::FingerprintFinder;
 use crate::prefilter::line_finder::LineFinder;
 use crate::prefilter::{BuildError, EngineKind, Prefilter};
-use chunk::ChunkOut;
+use chunk::{ChunkOut, Scratch};
 use input::Work;
 pub use input::{Input, ReadOptions, Source};
 pub use sink::{Counts, Hit, HitObserver, HitPrep, HitSink, InputSummary, PreparedText};
@@ -372,17 +371,24 @@ impl Scanner {
                         // time for them and the worker goes on. With one worker,
                         // a scan hitting 98,814 lines took 1.06 s preparing
                         // every hit here, 0.73 s leaving every hit to the sink,
-                        // and two workers 0.60 and 0.73 s. Counting the
-                        // unprepared hits queued instead (prepare from 128 or
-                        // 512 on), one worker took 0.79 and 0.76 s against 0.71
-                        // s for this test, two the same.
-                        let prepared = |mut out: ChunkOut| {
-                            let behind = !out_tx.is_empty();
+                        // and two workers 0.60 and 0.73 s (records from fully
+                        // parsed lines). Counting the unprepared hits queued
+                        // instead (prepare from 128 or 512 on), one worker took
+                        // 0.79 and 0.76 s against 0.71 s for this test, two
+                        // the same.
+                        let prepared = |mut out: ChunkOut, sc: &mut Scratch| {
+                            let now = !out_tx.is_empty();
                             if let Some(p) =
-                                prep.filter(|p| (behind || p.every_hit()) && !out.hits.is_empty())
+                                prep.filter(|p| (now || p.every_hit()) && !out.hits.is_empty())
                             {
-                                out.prepared =
-                                    prepare::Prepared::of(&out, &inputs[out.input], &self.plan, p);
+                                out.prepared = prepare::Prepared::of(
+                                    &out,
+                                    &inputs[out.input],
+                                    &self.plan,
+                                    p,
+                                    &self.resolver,
+                                    sc.fields(),
+                                );
                             }
                             out
                         };
@@ -394,15 +400,14 @@ impl Scanner {
                                         input,
                                         offset,
                                         data,
-                                    } => Ok(prepared(self.process_chunk(
-                                        input,
-                                        offset,
-                                        data,
+                                    } => Ok(prepared(
+                                        self.process_chunk(input, offset, data, &mut scratch),
                                         &mut scratch,
-                                    ))),
-                                    Work::Evtx(unit) => {
-                                        Ok(prepared(self.process_evtx(unit, &mut scratch)))
-                                    }
+                                    )),
+                                    Work::Evtx(unit) => Ok(prepared(
+                                        self.process_evtx(unit, &mut scratch),
+                                        &mut scratch,
+                                    )),
                                     end @ Work::End { .. } => Err(end),
                                 })
                                 .collect();

@@ -15,7 +15,8 @@ use super::chunk::ChunkOut;
 use super::sink::PreparedText;
 use super::{Hit, HitPrep, Input};
 use crate::compile::Plan;
-use crate::event::ParsedEvent;
+use crate::event::view::{EventRef, Fields, View};
+use crate::event::{ParsedEvent, Resolver};
 
 /// The prepared hits of one chunk, in the order of `ChunkOut::hits`.
 #[derive(Default)]
@@ -36,30 +37,57 @@ struct PreparedHit {
 }
 
 impl Prepared {
-    /// Prepares every hit of `out` (a chunk of `input`) with `prep`.
-    pub(super) fn of(out: &ChunkOut, input: &Input, plan: &Plan, prep: &dyn HitPrep) -> Prepared {
+    /// Prepares every hit of `out` (a chunk of `input`) with `prep`;
+    /// `resolver` resolves the plan's fields (the scan's own), `fields` is
+    /// the worker's storage for its views.
+    pub(super) fn of(
+        out: &ChunkOut,
+        input: &Input,
+        plan: &Plan,
+        prep: &dyn HitPrep,
+        resolver: &Resolver,
+        fields: &mut Fields,
+    ) -> Prepared {
         let mut p = Prepared::default();
         let mut k = 0;
         while k < out.hits.len() {
-            // The hits of one line are next to each other: it is parsed once.
+            // The hits of one line are next to each other: it is read once,
+            // in full only if the sink reads its parsed event too.
             let rel = out.hits[k].0;
             let end = k + out.hits[k..].iter().take_while(|h| h.0 == rel).count();
-            let event = ParsedEvent::parse(out.hit(k, 0, plan).text);
-            let mut keep = false;
+            let line = out.hit(k, 0, plan).text;
+            let keep = (k..end).any(|j| prep.keeps_event(&out.hit(j, 0, plan)));
+            let event = keep.then(|| ParsedEvent::parse(line)).flatten();
+            let (lossy, view);
+            let read = if keep {
+                event.as_ref().map(EventRef::Parsed)
+            } else {
+                // The worker validated the line as this text (lossily
+                // decoded where it is not UTF-8), as a view requires.
+                let text = match std::str::from_utf8(line) {
+                    Ok(t) => t,
+                    Err(_) => {
+                        lossy = String::from_utf8_lossy(line);
+                        &*lossy
+                    }
+                };
+                fields.reset();
+                view = View::new(text, resolver, fields);
+                Some(EventRef::Line(&view))
+            };
             for j in k..end {
                 let hit = out.hit(j, 0, plan);
                 let start = p.text.len();
                 let split = prep
-                    .prepare(input, &hit, event.as_ref(), &mut p.text)
+                    .prepare(input, &hit, read, &mut p.text)
                     .min(p.text.len() - start);
-                keep |= prep.keeps_event(&hit);
                 p.hits.push(PreparedHit {
                     head: start..start + split,
                     tail: start + split..p.text.len(),
                     event: None,
                 });
             }
-            if let Some(e) = event.filter(|_| keep) {
+            if let Some(e) = event {
                 p.events.push(e);
                 let i = p.events.len() - 1;
                 for h in &mut p.hits[k..end] {

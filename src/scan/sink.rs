@@ -12,6 +12,7 @@ use std::io;
 use super::Input;
 use crate::compile::CompiledRule;
 use crate::event::ParsedEvent;
+use crate::event::view::EventRef;
 
 /// Line accounting for one input or a whole scan.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -109,13 +110,14 @@ pub trait HitPrep: Sync {
     /// Writes what the sink needs of `hit` to `out` and returns how many of
     /// the bytes written go before the hit's line number, which is not known
     /// yet (`hit.line` is 0): only the ordered stream knows how many lines
-    /// came before the chunk. `event` is the hit's line, parsed (`None` if
-    /// it is not a JSON object).
+    /// came before the chunk. `event` is the hit's line: parsed in full
+    /// where [`HitPrep::keeps_event`] asks for that anyway, else a view of
+    /// it over the plan's fields; `None` if it is not a JSON object.
     fn prepare(
         &self,
         input: &Input,
         hit: &Hit<'_>,
-        event: Option<&ParsedEvent>,
+        event: Option<EventRef<'_>>,
         out: &mut Vec<u8>,
     ) -> usize;
     /// Whether the sink reads `hit`'s parsed event too: it then travels with
