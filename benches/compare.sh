@@ -27,8 +27,9 @@
 #                     seed rule, the gate-first search off and with the
 #                     engine's own line finder (--gate-first), one thread, without logsource routing, detection
 #                     only (--no-logsource), and the rule compile alone; then
-#                     the thread speed-up (one thread and all threads run in turns:
-#                     best and median, and one thread held to one core with
+#                     the thread speed-up (one thread and all threads run in turns,
+#                     the input read before each round: best, median, each
+#                     round's own ratio, and one thread held to one core with
 #                     its reader and emitter)
 #                     and the peak RssAnon; then a hit-heavy scan (a rule
 #                     every Security event of Mordor hits, records with their
@@ -202,6 +203,9 @@ run_corpus() { # label file rules...
   runs=1
   local a1=() a2=() a0=()
   for _ in $(seq "$n"); do
+    # The VM pages out input it has not read for a while (DAMON): each
+    # round reads it first, outside the timing.
+    cat "$file" > /dev/null
     a1+=("$(best $bin scan "${rules[@]}" --engine $engine --threads 1 --no-event --quiet "$file")")
     a2+=("$(best $bin scan "${rules[@]}" --engine $engine --no-event --quiet "$file")")
     if command -v taskset >/dev/null; then
@@ -209,13 +213,16 @@ run_corpus() { # label file rules...
     fi
   done
   runs=$n
-  local p1 p2 m1 m2 one=""
+  local p1 p2 m1 m2 one="" ratios=()
   p1=$(least "${a1[@]}") p2=$(least "${a2[@]}") m1=$(median "${a1[@]}") m2=$(median "${a2[@]}")
+  # Each round's own ratio (its two runs a few seconds apart): the least
+  # touched by the drift between rounds.
+  for k in "${!a1[@]}"; do ratios+=("$(echo "${a1[$k]}/${a2[$k]}" | bc -l)"); done
   if [ ${#a0[@]} -gt 0 ]; then
     local p0; p0=$(least "${a0[@]}")
     one="; one thread on one core: $(printf '%.3f' "$p0") s, $(echo "$p0/$p2" | bc -l | xargs printf '%.2fx')"
   fi
-  echo "$(nproc) threads vs 1 ($engine, $n runs each, taken in turns): $(echo "$p1/$p2" | bc -l | xargs printf '%.2fx') ($(printf '%.3f' "$p1") s / $(printf '%.3f' "$p2") s; medians $(echo "$m1/$m2" | bc -l | xargs printf '%.2fx'); from the rows above: $(echo "$t1/$t2" | bc -l | xargs printf '%.2fx')$one); peak RssAnon $(rss_anon $bin scan "${rules[@]}" --engine $engine --no-event --quiet "$file") MiB (the mapped input is not counted)"
+  echo "$(nproc) threads vs 1 ($engine, $n runs each, taken in turns): $(echo "$p1/$p2" | bc -l | xargs printf '%.2fx') ($(printf '%.3f' "$p1") s / $(printf '%.3f' "$p2") s; medians $(echo "$m1/$m2" | bc -l | xargs printf '%.2fx'); per round: median $(median "${ratios[@]}" | xargs printf '%.2fx'), $(least "${ratios[@]}" | xargs printf '%.2f')-$(printf '%s\n' "${ratios[@]}" | sort -g | tail -1 | xargs printf '%.2fx'); from the rows above: $(echo "$t1/$t2" | bc -l | xargs printf '%.2fx')$one); peak RssAnon $(rss_anon $bin scan "${rules[@]}" --engine $engine --no-event --quiet "$file") MiB (the mapped input is not counted)"
 }
 
 [ $gen_run = 0 ] || run_corpus "seed rule" "$gen" $seed_rule
