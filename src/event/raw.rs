@@ -299,32 +299,11 @@ impl RawIndex {
     /// The value at exactly `keys` from the root, not unwrapped: the same
     /// answer as `root.get(k0)?.get(k1)…` on the parsed line.
     pub(super) fn at_keys(&mut self, line: &[u8], keys: &[&str]) -> Lookup {
-        let Some(mut obj) = self.root(line) else {
+        let Some(root) = self.root(line) else {
             return Lookup::Unsure;
         };
-        for (i, k) in keys.iter().enumerate() {
-            if self.objects[obj].escaped_key {
-                return Lookup::Unsure;
-            }
-            let Some(v) = self.get(line, obj, k.as_bytes()) else {
-                return Lookup::Missing;
-            };
-            // As in `walk`: parsing replaces a top-level `EventData` string.
-            if i == 0 && *k == "EventData" && line[v.0] == b'"' {
-                return Lookup::Unsure;
-            }
-            if i + 1 == keys.len() {
-                return Lookup::Found(v);
-            }
-            if line[v.0] != b'{' {
-                return Lookup::Missing;
-            }
-            match self.object(line, v.0) {
-                Some(child) => obj = child,
-                None => return Lookup::Unsure,
-            }
-        }
-        Lookup::Unsure // no key: the root itself, which no caller asks for
+        let path: Path = keys.iter().map(|k| Seg::Key(k.to_string())).collect();
+        self.walk(line, root, true, &path)
     }
 
     fn walk(&mut self, line: &[u8], obj: usize, top: bool, p: &[Seg]) -> Lookup {

@@ -112,42 +112,43 @@ impl<'a> View<'a> {
             .index
             .borrow_mut()
             .at_keys(self.line.as_bytes(), keys);
-        match found {
-            Lookup::Missing => return None,
-            Lookup::Found((s, e)) => {
-                if let Ok(v) = serde_json::from_str(&self.line[s..e]) {
-                    return Some(v);
-                }
+        self.raw_answer(found).unwrap_or_else(|| {
+            let mut v = self.document()?;
+            for k in keys {
+                v = v.get(k)?;
             }
-            Lookup::Unsure => {}
-        }
-        let mut v = self.document()?;
-        for k in keys {
-            v = v.get(k)?;
-        }
-        Some(v.clone())
+            Some(v.clone())
+        })
     }
 
     /// The value `resolver` (not the view's own) resolves `id` to, as
     /// `resolver.lookup` would read it from the parsed line; not kept.
     pub fn lookup(&self, resolver: &Resolver, id: FieldId) -> Option<Json> {
         if let Some(layout) = self.layout {
-            let mut index = self.fields.index.borrow_mut();
-            match resolver.locate(&mut index, self.line.as_bytes(), layout, id) {
-                Lookup::Missing => return None,
-                // A span the walker found is a whole JSON value of a line
-                // that parsed, so this parse succeeds; if it ever did not,
-                // the document decides.
-                Lookup::Found((s, e)) => {
-                    if let Ok(v) = serde_json::from_str(&self.line[s..e]) {
-                        return Some(v);
-                    }
-                }
-                Lookup::Unsure => {}
+            let found = resolver.locate(
+                &mut self.fields.index.borrow_mut(),
+                self.line.as_bytes(),
+                layout,
+                id,
+            );
+            if let Some(answer) = self.raw_answer(found) {
+                return answer;
             }
         }
         let root = self.document()?;
         resolver.lookup(root, Layout::detect(root), id).cloned()
+    }
+
+    /// What the raw walk's `found` answers, or `None` where only the
+    /// document can tell. A span the walker found is a whole JSON value of
+    /// a line that parsed, so its parse succeeds; if it ever did not, the
+    /// document decides.
+    fn raw_answer(&self, found: Lookup) -> Option<Option<Json>> {
+        match found {
+            Lookup::Missing => Some(None),
+            Lookup::Found((s, e)) => serde_json::from_str(&self.line[s..e]).ok().map(Some),
+            Lookup::Unsure => None,
+        }
     }
 }
 
@@ -165,6 +166,18 @@ impl EventSource for View<'_> {
     fn any_string(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
         self.document()
             .is_some_and(|root| event::any_string(root, f))
+    }
+}
+
+/// A line as views read it (and the rules did): itself, or where it is not
+/// UTF-8, decoded lossily into `lossy`, as the parser decodes it.
+pub fn line_text<'a>(line: &'a [u8], lossy: &'a mut String) -> &'a str {
+    match std::str::from_utf8(line) {
+        Ok(t) => t,
+        Err(_) => {
+            *lossy = String::from_utf8_lossy(line).into_owned();
+            lossy
+        }
     }
 }
 

@@ -76,7 +76,7 @@ use super::record::{Enricher, HitRecord};
 use super::{SCHEMA_VERSION, correlation::correlation_record, write_json_str};
 use crate::correlate::{CorrelationRecord, time};
 use crate::event::ParsedEvent;
-use crate::event::view::{EventRef, Fields};
+use crate::event::view::{EventRef, Fields, line_text};
 use crate::scan::{Hit, Input};
 
 /// The output format of hit records.
@@ -547,13 +547,7 @@ impl<W: Write> HitWriter for JsonlSink<'_, W> {
                             self.fields.reset();
                             self.fields_of = line;
                         }
-                        let text = match std::str::from_utf8(hit.text) {
-                            Ok(t) => t,
-                            Err(_) => {
-                                self.lossy = String::from_utf8_lossy(hit.text).into_owned();
-                                &self.lossy
-                            }
-                        };
+                        let text = line_text(hit.text, &mut self.lossy);
                         let view = self.records.enricher.view(text, &self.fields);
                         self.records.write(
                             input,

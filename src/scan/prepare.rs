@@ -15,7 +15,7 @@ use super::chunk::ChunkOut;
 use super::sink::PreparedText;
 use super::{Hit, HitPrep, Input};
 use crate::compile::Plan;
-use crate::event::view::{EventRef, Fields, View};
+use crate::event::view::{EventRef, Fields, View, line_text};
 use crate::event::{ParsedEvent, Resolver};
 
 /// The prepared hits of one chunk, in the order of `ChunkOut::hits`.
@@ -58,21 +58,15 @@ impl Prepared {
             let line = out.hit(k, 0, plan).text;
             let keep = (k..end).any(|j| prep.keeps_event(&out.hit(j, 0, plan)));
             let event = keep.then(|| ParsedEvent::parse(line)).flatten();
-            let (lossy, view);
+            let mut lossy = String::new();
+            let view;
             let read = if keep {
                 event.as_ref().map(EventRef::Parsed)
             } else {
-                // The worker validated the line as this text (lossily
-                // decoded where it is not UTF-8), as a view requires.
-                let text = match std::str::from_utf8(line) {
-                    Ok(t) => t,
-                    Err(_) => {
-                        lossy = String::from_utf8_lossy(line);
-                        &*lossy
-                    }
-                };
+                // The worker validated the line as this text, as a view
+                // requires.
                 fields.reset();
-                view = View::new(text, resolver, fields);
+                view = View::new(line_text(line, &mut lossy), resolver, fields);
                 Some(EventRef::Line(&view))
             };
             for j in k..end {
